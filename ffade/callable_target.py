@@ -29,6 +29,7 @@ from ffade import registry
 from ffade.batch import batch_size_of
 from ffade.errors import PluginError, print_line
 from ffade.plugin_api import Target, load_weights
+from ffade.plugin_arguments import checked_call
 from ffade.plugin_checks import check_class_references, probability_note, probability_rows
 from ffade.speed import FastForward
 from ffade.written import a_type
@@ -93,6 +94,7 @@ class CallableTarget(Target):
             ``torch.nn.Module`` ``predict`` (None: torch's default).
     """
 
+    @checked_call  # CallableTarget(model, feature=...): one line naming what it takes
     def __init__(
         self,
         predict: Callable[[Any], Any] | str,

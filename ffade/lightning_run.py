@@ -103,9 +103,11 @@ class ExactArgumentParser(LightningArgumentParser):
 
 def _check_before_printing(cfg: Namespace | None) -> None:
     """``--print_config`` refuses what a run would refuse as it sets up, in the same line: the
-    model's constructor checks (``gamma: 1.5``) and its task's plugins and arguments, without
-    loading a model (:func:`ffade.task.check_task_config`), and a ``seed_everything`` out of range:
-    it printed a config with a misspelt plugin argument (or seed 2^32), which failed at run time."""
+    model's constructor checks (``gamma: 1.5``), the Trainer settings no run can work with
+    (:func:`~ffade.trainer.check_trainer_config`: ``max_epochs: 0`` or ``-3``), and its task's
+    plugins and arguments, without loading a model (:func:`ffade.task.check_task_config`), and a
+    ``seed_everything`` out of range: it printed a config with a misspelt plugin argument (or seed
+    2^32, or ``max_epochs: 0``), which failed at run time."""
     from ffade.model_arguments import check_model_arguments
     from ffade.task import check_task_config
     from ffade.task_values import named_under
@@ -118,7 +120,10 @@ def _check_before_printing(cfg: Namespace | None) -> None:
     model = model.as_dict() if isinstance(model, Namespace) else model
     if not isinstance(model, dict) or not isinstance(model.get("init_args"), dict):
         return  # no class named: jsonargparse says so in its words
-    check_model_arguments(model)
+    cls = check_model_arguments(model)
+    trainer = cfg.get("trainer")  # the run refuses these as its Trainer is built, before its task
+    trainer = trainer.as_dict() if isinstance(trainer, Namespace) else trainer
+    check_trainer_config(trainer if isinstance(trainer, dict) else {}, cls or object)
     task = _as_written(model["init_args"].get("task"))
     if isinstance(task, dict):
         with named_under("model.init_args.task"):  # its keys as this config spells them

@@ -87,6 +87,7 @@ def task_key_hint(reason: str) -> str:
     if not in_task:
         return reason
     from ffade.task import TaskSpec
+    from ffade.task_values import key_hint
 
     allowed, word = [f.name for f in fields(TaskSpec)], in_task.group(1)
     entry = re.match(r"\[\d*\][\w.\[\]]*", reason[in_task.end(1) :])
@@ -96,9 +97,7 @@ def task_key_hint(reason: str) -> str:
     # named in full, as a misspelt trainer key is: "model: Group 'task' does not accept option
     # 'modes'" named neither the key a user types nor the keys the task takes
     where = "model.init_args.task"
-    prefixed = [key for key in allowed if key.startswith(word)]  # 'max' for 'max_inputs'
-    close = prefixed if len(prefixed) == 1 else difflib.get_close_matches(word, allowed, n=1)
-    hint = f" (did you mean '{where}.{close[0]}'?)" if close else ""
+    hint = key_hint(word, allowed, f"{where}.")  # 'max' for 'max_inputs'; as ffade.discover's
     if word in ("target", "dataset", "reward"):  # task.target.nope: no key of the task
         word = f"{word}.{in_task.group(2) or 'KEY'}"
         argument = word.replace(".", ".args.", 1)

@@ -55,8 +55,13 @@ def logger_reason(message: str) -> str | None:
     class says more.
     """
     given = _LOGGER_GIVEN.search(message)
-    if not given or "has no attribute" in message or "No module named" in message:
+    if not given or "No module named" in message:
         return None
+    missing = _NO_LOGGER_CLASS.search(message)
+    if missing:  # a misspelt class in any form: said as a mapping's class_path is, whose
+        # closest class :func:`other_key_hint` adds (a plain string or a list entry was told
+        # "... is neither a class nor a readable file", "Not a valid subclass of Logger")
+        return f'Parser key "trainer.logger": {missing.group(0).rpartition(":")[2].strip()}'
     value = given.group("value").strip()
     if "." in value and not value.replace(".", "").isdigit():  # a class or file path: said better
         return None
@@ -64,7 +69,31 @@ def logger_reason(message: str) -> str | None:
         shown = as_written(yaml.safe_load(value))
     except yaml.YAMLError:
         shown = value
-    return f"trainer.logger must be {LOGGER_VALUES}; got {shown}"
+    short = _SHORT_NAME.search(message)  # logger: CSVLoger, or {class_path: CSVLoger}
+    return f"trainer.logger must be {LOGGER_VALUES}; got {shown}" + (
+        _logger_guess(short.group("name")) if short else ""
+    )
+
+
+_NO_LOGGER_CLASS = re.compile(
+    r"Problem with given class_path '[\w.]+':\s*"
+    r"module '(?P<module>[\w.]+)' has no attribute '(?P<name>\w+)'"
+)
+"""jsonargparse's reason for a logger class that does not import, in whatever form it was
+given (the module's own words follow the colon)."""
+_SHORT_NAME = re.compile(r"Expected a dot import path string: (?P<name>\w+)$", re.MULTILINE)
+"""jsonargparse's reason for a bare class name (``CSVLogger`` works) that names no logger."""
+
+
+def _logger_guess(name: str) -> str:
+    """`` (did you mean 'lightning.pytorch.loggers.CSVLogger'?)`` for a misspelt bare logger
+    name, as a misspelt ``class_path`` is told; empty when no logger is close."""
+    from lightning.pytorch import loggers
+    from lightning.pytorch.loggers import Logger
+
+    names = [n for n, v in vars(loggers).items() if inspect.isclass(v) and issubclass(v, Logger)]
+    close = difflib.get_close_matches(name, names, n=1)
+    return f" (did you mean '{loggers.__name__}.{close[0]}'?)" if close else ""
 
 
 def other_key_hint(message: str, key: str, args: list[str]) -> str:

@@ -8,11 +8,13 @@ instantiate abstract class") into one line that names the plugin, the argument a
 
 from __future__ import annotations
 
+import difflib
+import functools
 import inspect
 import math
 import numbers
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -181,3 +183,32 @@ def _name_concept_arguments(error: FfadeError, concepts: Sequence[Any], task_key
             where = f"{task_key}.concepts[{index}].args.{found[1]}"
             said = f"{said[: found.start(1)]}{where}{said[found.end(1) :]}"
     error.args = (said,)
+
+
+def checked_call(init: Callable[..., None]) -> Callable[..., None]:
+    """``init`` (a class's ``__init__``) refusing arguments it does not take in one line: the
+    argument, the closest it takes and all of them, as ``ffade.discover(budjet=...)`` is told.
+
+    For a plugin class users construct themselves (``ffade.CallableTarget(model,
+    feature=...)``): Python's "__init__() got an unexpected keyword argument 'feature'" named
+    neither what is allowed nor the one meant. A config's ``args`` are checked before the class
+    is built (:func:`ffade.registry.checked_arguments`, naming the config's key); the wrapper
+    keeps ``init``'s signature (``functools.wraps``), which that check reads.
+    """
+    signature = inspect.signature(init)
+    owner = init.__qualname__.rpartition(".")[0]
+    allowed = [name for name in signature.parameters if name != "self"]
+
+    @functools.wraps(init)
+    def checked(self: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            signature.bind(self, *args, **kwargs)
+        except TypeError as error:
+            unknown = [key for key in kwargs if key not in allowed]
+            close = difflib.get_close_matches(unknown[0], allowed, n=1) if unknown else []
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            said = f"unknown argument {unknown[0]!r}{hint}" if unknown else str(error)
+            raise PluginError(f"{owner}: {said}; allowed: {', '.join(allowed)}") from None
+        init(self, *args, **kwargs)
+
+    return checked

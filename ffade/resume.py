@@ -86,8 +86,9 @@ class Resume:
         if self.search and loop.max_epochs not in (None, -1):  # a fine-tune's are its length
             loop.max_epochs = max(loop.max_epochs, self.epochs_done + 1)
         if 0 <= trainer.max_steps <= self.steps_done:  # e.g. the run's own config.yaml's
+            limit = "trainer's max_steps" if _python_call() else "--trainer.max_steps"
             then = (
-                f"--trainer.max_steps {trainer.max_steps} is reached already "
+                f"{limit} {trainer.max_steps} is reached already "
                 f"({self.steps_done} optimizer steps taken), so it stops again at once: give a "
                 "larger one, or -1 for none"
             )
@@ -192,7 +193,18 @@ def _finished_line(run_dir: Path, summary: dict[str, Any]) -> str:
     if "finetuner" in summary:  # ffade report reads discoveries; a fine-tune's verdict is here
         verdict = shell_path(run_dir / "mitigation.json")
         return f"{done} Its verdict and held-out numbers are in {verdict}"
+    if _python_call():  # the call returns it; a shell command is no line of a Python script
+        return f"{done} Read it with: ffade.report({str(run_dir)!r})"
     return f"{done} Read it with: ffade report {shell_path(run_dir)}"
+
+
+def _python_call() -> str | None:
+    """The Python API call resuming (``ffade.discover``), whose lines name what its caller types
+    (``ffade.report(...)``, ``trainer``'s ``max_steps``), not the shell's (``ffade report``,
+    ``--trainer.max_steps``), as its errors name ``budget``, not ``model.init_args.budget``."""
+    from ffade.run_lines import PYTHON_CALL  # Lightning's Callback: only once a run resumes
+
+    return PYTHON_CALL.get()
 
 
 def _summary(run_dir: Path) -> dict[str, Any] | None:

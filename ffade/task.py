@@ -19,7 +19,7 @@ from ffade.plugin_checks import (
     declared_kinds,
     split_pairs,
 )
-from ffade.task_values import check_spec_values
+from ffade.task_values import check_spec_values, key_hint
 
 
 @dataclass
@@ -193,7 +193,8 @@ def check_task_keys(spec: dict[str, Any]) -> None:
     allowed = [f.name for f in fields(TaskSpec)]
     unknown = sorted(set(spec) - set(allowed))
     if unknown:
-        raise FfadeError(f"task: unknown key {unknown[0]!r}; allowed: {', '.join(allowed)}")
+        hint = key_hint(unknown[0], allowed)  # as the config's model.init_args.task is told
+        raise FfadeError(f"task: unknown key {unknown[0]!r}{hint}; allowed: {', '.join(allowed)}")
     for key in ("target", "dataset", "reward", "concepts"):
         if spec.get(key) is None:
             raise FfadeError(f"task.{key} is missing; name a {key.rstrip('s')} plugin")

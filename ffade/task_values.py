@@ -5,8 +5,9 @@ the same line."""
 
 from __future__ import annotations
 
+import difflib
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -17,6 +18,15 @@ from ffade.written import as_written
 
 LABEL_HINT = "; give it a letter: 5, '5' and on arrive as a number or boolean, quoted or not"
 """Why a label is not text: jsonargparse reads plugin arguments again as YAML (docs/plugins.md)."""
+
+
+def key_hint(word: str, allowed: Sequence[str], where: str = "") -> str:
+    """`` (did you mean 'max_inputs'?)`` for a misspelt or shortened task key (``max``), the
+    key under ``where`` (``model.init_args.task.``), else "": one rule for a config's task
+    section and a task dict given to ``ffade.discover``, which said only what is allowed."""
+    prefixed = [key for key in allowed if key.startswith(word)]
+    close = prefixed if len(prefixed) == 1 else difflib.get_close_matches(word, allowed, n=1)
+    return f" (did you mean '{where}{close[0]}'?)" if close else ""
 
 
 @contextmanager

@@ -630,8 +630,9 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
     ),
     "logger_class_typo": (  # was "unknown model class ...; model classes: ffade.explore..."
         ["fit", "--config", "{config}", "--trainer.logger", "lightning.pytorch.loggers.CSVLoger"],
-        "trainer.logger: lightning.pytorch.loggers.CSVLoger is neither a class (module.Class) "
-        "nor a readable file",
+        # then "... is neither a class (module.Class) nor a readable file", no closest class
+        "trainer.logger: module 'lightning.pytorch.loggers' has no attribute 'CSVLoger' (did "
+        "you mean 'lightning.pytorch.loggers.CSVLogger'?); its classes: CSVLogger, ",
     ),
     "concepts_a_bare_name": (  # was "unknown model class 'axis'; model classes: ..."
         ["fit", "--config", "{config}", "--model.init_args.task.concepts", "axis"],

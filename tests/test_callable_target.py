@@ -557,3 +557,53 @@ def test_a_value_error_of_torchs_layers_on_the_first_batch_is_one_line() -> None
 
     with pytest.raises(ValueError, match="my bug"):
         CallableTarget(own_error).predict(images)
+
+
+ALLOWED = (
+    "predict, features, num_classes, numpy, weights, device, precision, channels_last, compile, "
+    "cpu_threads"
+)
+
+
+@pytest.mark.parametrize(
+    ("call", "said"),
+    [
+        (
+            lambda model: ffade.CallableTarget(model, feature=model[:-1]),
+            "unknown argument 'feature' (did you mean 'features'?)",
+        ),
+        (
+            lambda model: ffade.CallableTarget(model, num_class=10),
+            "unknown argument 'num_class' (did you mean 'num_classes'?)",
+        ),
+        (lambda model: ffade.CallableTarget(model, batch=8), "unknown argument 'batch'"),
+        (
+            lambda model: ffade.CallableTarget(model, predict=model),
+            "multiple values for argument 'predict'",
+        ),
+    ],
+)
+def test_an_argument_callable_target_does_not_take_is_one_line_naming_what_it_takes(
+    call: Any, said: str
+) -> None:
+    """``ffade.CallableTarget(model, feature=model[:-1])`` (the README's line, misspelt) raised
+    Python's "CallableTarget.__init__() got an unexpected keyword argument 'feature'", naming
+    neither the argument meant nor those it takes, as ``ffade.discover(budjet=...)`` is told."""
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 10))
+    with pytest.raises(FfadeError) as error:
+        call(model)
+    assert str(error.value) == f"CallableTarget: {said}; allowed: {ALLOWED}"
+
+
+def test_callable_target_left_without_predict_says_so_and_keeps_its_signature() -> None:
+    """The check keeps the signature a config's ``args`` are checked against (and ``help``
+    shows), and a copy of a target (its ``__new__`` without arguments) still works."""
+    import copy
+    import inspect
+
+    with pytest.raises(FfadeError, match=r"^CallableTarget: missing a required argument: 'pre"):
+        ffade.CallableTarget(features=lambda batch: batch)
+    assert list(inspect.signature(CallableTarget).parameters) == ALLOWED.split(", ")
+    with pytest.raises(PluginError, match=r"target 'callable' has no argument 'feature' \(did"):
+        registry.checked_arguments("target", "callable", {"predict": "x:y", "feature": 1})
+    assert copy.deepcopy(ffade.CallableTarget(lambda batch: batch, num_classes=3)).num_classes == 3

@@ -170,3 +170,38 @@ def test_print_config_refuses_an_empty_or_relabelled_concept_list_as_the_run_doe
         assert printed.returncode == ran.returncode == 2, (printed.stdout, ran.stderr)
         assert printed.stdout == ""
         assert printed.stderr.strip() == ran.stderr.strip() == said, (printed.stderr, ran.stderr)
+
+
+def test_print_config_refuses_a_trainer_length_the_run_refuses_in_the_same_line(
+    tmp_path: Path,
+) -> None:
+    """``--print_config`` printed configs/mitigate_digits.yaml with ``trainer.max_epochs`` 0,
+    -3 or -1 (none ends a fine-tune as it should) and exit 0; the run refused each as its
+    Trainer was built. An explorer's config: the run's line, said by both."""
+    mitigate = str(Path(__file__).parents[1] / "configs" / "mitigate_digits.yaml")
+    for epochs, said in [
+        ("0", "trainer.max_epochs 0 trains nothing; give at least 1, or leave it out"),
+        ("-3", "trainer.max_epochs -3 is no number of epochs; give at least 1, or leave it out"),
+        (
+            "-1",
+            "trainer.max_epochs -1 never ends ClassifierFineTuner, whose fix is judged when "
+            "training ends; give at least 1, or leave it out",
+        ),
+    ]:
+        args = ("fit", "--config", mitigate, f"--trainer.max_epochs={epochs}", "--print_config")
+        printed = ffade_in_process(*args, cwd=tmp_path)
+        assert (printed.returncode, printed.stdout) == (2, ""), printed.stderr
+        assert printed.stderr == f"ffade: error: {said}\n"
+    config = write_config(tmp_path / "c.yaml", explorer="ffade.explore.RandomExplorer", budget=32)
+    args = ("fit", "--config", str(config), "--trainer.max_steps", "-3")
+    printed = ffade_in_process(*args, "--print_config", cwd=tmp_path)
+    ran = ffade_in_process(*args, cwd=tmp_path)
+    assert printed.returncode == ran.returncode == 2, (printed.stdout, ran.stderr)
+    assert (
+        printed.stderr
+        == ran.stderr
+        == (
+            "ffade: error: trainer.max_steps -3 is no number of steps; give at least 1, or "
+            "leave it out\n"
+        )
+    )

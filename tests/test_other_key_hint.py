@@ -44,6 +44,48 @@ def test_a_misspelt_trainer_class_gets_the_closest_class_of_its_module(
     assert done.stderr.startswith(f"ffade: error: {said}")
 
 
+@pytest.mark.parametrize(
+    "logger",
+    [
+        f"{LOGGERS}.CSVLoger",  # a plain string
+        f"[{LOGGERS}.CSVLoger]",  # a list of one
+        f"[{{class_path: {LOGGERS}.CSVLoger}}]",
+    ],
+)
+def test_a_misspelt_logger_class_in_any_form_gets_the_closest_class(
+    logger: str, tmp_path: Path
+) -> None:
+    """``logger: lightning.pytorch.loggers.CSVLoger`` was told "... is neither a class
+    (module.Class) nor a readable file", and a list of it "Not a valid subclass of Logger",
+    while the same class_path in a mapping got the closest class."""
+    edit = (
+        f"  logger:\n    class_path: {LOGGERS}.TensorBoardLogger\n"
+        "    init_args: {save_dir: runs, name: synthetic}\n",
+        f"  logger: {logger}\n",
+    )
+    _, done = print_config_of_edited(tmp_path, edit)
+    assert done.returncode == 2
+    assert done.stderr.startswith(
+        f"ffade: error: trainer.logger: module '{LOGGERS}' has no attribute 'CSVLoger' (did you "
+        f"mean '{LOGGERS}.CSVLogger'?); its classes: CSVLogger, "
+    )
+    assert len(done.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("logger", "got"),
+    [("CSVLoger", "'CSVLoger'"), ("{class_path: CSVLoger}", "{class_path: CSVLoger}")],
+)
+def test_a_misspelt_bare_logger_name_gets_the_closest_logger(logger: str, got: str) -> None:
+    """A bare class name works (``logger: CSVLogger``); a misspelt one was told what
+    trainer.logger takes, without the logger it was close to."""
+    quickstart = str(REPO / "configs" / "synthetic.yaml")
+    done = ffade_in_process("fit", "--config", quickstart, "--trainer.logger", logger)
+    assert done.returncode == 2
+    assert done.stderr.endswith(f"; got {got} (did you mean '{LOGGERS}.CSVLogger'?)\n")
+    assert done.stderr.startswith("ffade: error: trainer.logger must be true, false, a logger")
+
+
 @pytest.mark.parametrize("how", ["config", "command line"])
 def test_a_logger_of_no_kind_it_takes_is_told_what_trainer_logger_takes(
     how: str, tmp_path: Path

@@ -19,6 +19,7 @@ from ffade import registry
 from ffade.errors import FfadeError, shown
 from ffade.plugin_names import snake_case
 from ffade.task import TASK_MODES, TaskSpec, check_task_keys
+from ffade.task_values import key_hint
 from ffade.written import a_type
 
 EXPLORERS = {
@@ -78,7 +79,11 @@ def plugin_spec(kind: str, piece: Any, where: str) -> dict[str, Any]:
         if unknown or "name" not in piece:
             raise FfadeError(
                 f"{where}: expected {{name, args}}; "
-                + (f"unknown key {unknown[0]!r}" if unknown else "'name' is missing")
+                + (
+                    f"unknown key {unknown[0]!r}{key_hint(unknown[0], ['name', 'args'])}"
+                    if unknown
+                    else "'name' is missing"
+                )
             )
         args = {} if piece.get("args") is None else piece["args"]  # an array has no truth
         if not isinstance(args, dict):
@@ -197,7 +202,11 @@ def module_config(piece: Any, aliases: dict[str, str], default_module: str, wher
         if unknown or "class_path" not in piece:
             raise FfadeError(
                 f"{where}: expected {{class_path, init_args}}; "
-                + (f"unknown key {unknown[0]!r}" if unknown else "'class_path' is missing")
+                + (
+                    f"unknown key {unknown[0]!r}{key_hint(unknown[0], ['class_path', 'init_args'])}"
+                    if unknown
+                    else "'class_path' is missing"
+                )
             )
         config = module_config(piece["class_path"], aliases, default_module, where)
         return {**config, "init_args": plain(dict(piece.get("init_args") or {}))}

@@ -14,6 +14,7 @@ from typing import Any
 
 from ffade.errors import FfadeError, as_written, is_number
 from ffade.task import TASK_MODES, PluginSpec, TaskSpec
+from ffade.task_values import key_hint
 
 SUITE_SPLITS = ("discovery", "heldout")
 """Where a case's pairs come from: the inputs searched, and inputs never searched nor trained on."""
@@ -169,9 +170,11 @@ def check_measured(measured: Any, where: str) -> None:
 
 
 def check_keys(data: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
-    """A misspelled key would be ignored and its default used: say so instead."""
+    """A misspelled key would be ignored and its default used: say so instead, with the key
+    probably meant, as a config's and ``ffade.discover``'s task keys are told."""
     unknown = [key for key in data if key not in allowed]
     if unknown:
+        hint = key_hint(str(unknown[0]), allowed)
         raise FfadeError(
-            f"{where}: unknown key {as_written(unknown[0])}; allowed: {', '.join(allowed)}"
+            f"{where}: unknown key {as_written(unknown[0])}{hint}; allowed: {', '.join(allowed)}"
         )

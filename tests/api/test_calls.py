@@ -25,7 +25,7 @@ from ffade.cli import main
 from ffade.errors import FfadeWarning
 from ffade.plugin_api import Reward, Scores
 from ffade.plugin_names import snake_case
-from tests.helpers import synthetic_spec, write_config
+from tests.helpers import print_config_of_edited, synthetic_spec, write_config
 
 ROTATED_DIGITS = {
     "dataset": "digits",
@@ -182,6 +182,52 @@ def test_run_report_lists_compare_among_the_options_it_takes(tmp_path: Path) -> 
     assert str(error.value) == (
         "report: unknown option 'out'; allowed: compare, threshold, min_evaluations, axes, "
         "tensorboard, slices, mitigation"
+    )
+
+
+@pytest.mark.parametrize(
+    ("word", "meant"), [("targte", "target"), ("max", "max_inputs"), ("concept", "concepts")]
+)
+def test_a_misspelt_task_key_gets_the_closest_key_as_the_config_does(
+    word: str, meant: str, tmp_path: Path
+) -> None:
+    """``ffade.discover({"targte": ...})`` was told only what the task takes, where the same key
+    misspelt in a config's task section gets "did you mean"; the same rule, the key as typed."""
+    spec = synthetic_spec()
+    given = {**spec, word: spec.get(meant, 3)}
+    given.pop(meant, None)
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.discover(given, explorer="random", budget=10, save_dir=tmp_path)
+    assert str(error.value) == (
+        f"task: unknown key '{word}' (did you mean '{meant}'?); allowed: target, dataset, "
+        "reward, concepts, mode, split, max_inputs, only_passing_inputs, input_ids"
+    )
+    edit = ("      mode: macroscopic\n", f"      mode: macroscopic\n      {word}: 3\n")
+    _, printed = print_config_of_edited(tmp_path, edit)
+    assert printed.stderr.startswith(
+        f"ffade: error: unknown key 'model.init_args.task.{word}' (did you mean "
+        f"'model.init_args.task.{meant}'?); allowed task keys: target, dataset, "
+    )
+
+
+def test_a_misspelt_key_of_a_plugin_or_explorer_mapping_gets_the_closest_key(
+    tmp_path: Path,
+) -> None:
+    """``{"name": ..., "arg": {...}}`` and ``{"class_path": ..., "init_arg": {...}}`` were told
+    the keys allowed, not the one meant."""
+    spec = synthetic_spec()
+    with pytest.raises(ffade.FfadeError) as error:
+        target = {"name": "synthetic", "arg": {}}
+        ffade.discover({**spec, "target": target}, budget=10, save_dir=tmp_path)
+    assert str(error.value) == (
+        "task.target: expected {name, args}; unknown key 'arg' (did you mean 'args'?)"
+    )
+    with pytest.raises(ffade.FfadeError) as error:
+        explorer = {"class_path": "random", "init_arg": {}}
+        ffade.discover(spec, explorer=explorer, budget=10, save_dir=tmp_path)
+    assert str(error.value) == (
+        "explorer: expected {class_path, init_args}; unknown key 'init_arg' (did you mean "
+        "'init_args'?)"
     )
 
 
@@ -1275,3 +1321,30 @@ def test_a_count_given_as_any_integer_scalar_is_taken(tmp_path: Path) -> None:
     summary = run.summary
     assert (summary["budget"], summary["seed"], summary["task"]["max_inputs"]) == (8, 3, 4)
     assert summary["evaluations"] == 8
+
+
+def test_a_finished_run_resumed_from_python_names_what_python_types(tmp_path: Path, capsys) -> None:
+    """A finished run given to ``resume=`` said "Read it with: ffade report RUN", and a search a
+    trainer limit stopped, resumed under the same limit, "--trainer.max_steps 3 is reached
+    already": shell words for a caller in Python, as ``ffade.discover(budget=0)`` is told
+    ``budget``, not ``model.init_args.budget``."""
+    spec = synthetic_spec()
+    run = ffade.discover(spec, explorer="random", budget=20, save_dir=tmp_path, name="done")
+    capsys.readouterr()
+    again = ffade.discover(
+        spec, explorer="random", budget=20, save_dir=tmp_path, name="done", resume=run
+    )
+    said = capsys.readouterr()
+    assert again.dir == run.dir
+    assert said.out == (
+        f"ffade: {run.dir} already finished (status finished); nothing to resume. Read it with: "
+        f"ffade.report({str(run.dir)!r})\n"
+    )
+    limit = {"max_steps": 3}
+    short = ffade.discover(spec, budget=200, save_dir=tmp_path, name="short", trainer=limit)
+    assert short.summary["stop_reason"] == "Lightning's Trainer stopped it (trainer.max_steps 3)"
+    capsys.readouterr()
+    ffade.discover(spec, budget=200, save_dir=tmp_path, name="short", trainer=limit, resume=short)
+    err = capsys.readouterr().err
+    assert "trainer's max_steps 3 is reached already (" in err
+    assert "--trainer" not in err

@@ -248,7 +248,7 @@ def test_a_suite_key_written_twice_exits_2(suite_path: Path, tmp_path: Path, cap
         ({"goal": "fixx"}, "goal must be one of fix, hold, got 'fixx'"),
         # values are said as the file writes them, not as Python's ['fix'], None, True
         ({"goal": ["fix"]}, "goal must be one of fix, hold, got [fix]"),
-        ({"gaol": "hold"}, "unknown key 'gaol'; allowed: name, conditions"),
+        ({"gaol": "hold"}, "unknown key 'gaol' (did you mean 'goal'?); allowed: name, conditions"),
         # name: null became a JUnit test named 'None', and a pair [true, 0] input 1
         ({"name": None}, "cases[0]: name must be a non-empty string, got null"),
         ({"pairs": {"discovery": [[True, 0]]}}, "pairs.discovery[0] is [true, 0]; each row is"),
@@ -256,7 +256,10 @@ def test_a_suite_key_written_twice_exits_2(suite_path: Path, tmp_path: Path, cap
         # conditions and measured passed whatever they held: a list showed as "['a']" in the table
         ({"conditions": ["axis0 >= 1"]}, "conditions must be a string (the slice in words"),
         ({"measured": [1, 2]}, "measured must be a mapping (pairs, failures, failure_rate"),
-        ({"measured": {"pairz": 3}}, "measured: unknown key 'pairz'; allowed: pairs, failures"),
+        (
+            {"measured": {"pairz": 3}},
+            "measured: unknown key 'pairz' (did you mean 'pairs'?); allowed: pairs, failures",
+        ),
         ({"measured": {"failure_rate": 2}}, "measured.failure_rate must be a number in [0, 1]"),
         ({"measured": {"failures": "many"}}, "measured.failures must be a whole number from 0"),
         ({"measured": {"heldout": {"pairs": -1}}}, "measured.heldout.pairs must be a whole number"),
@@ -786,7 +789,10 @@ def test_an_unknown_suite_key_exits_2(suite_path: Path, tmp_path: Path, capsys) 
     bad.write_text(yaml.safe_dump(data))
     assert main(["check", "--suite", str(bad)]) == 2
     err = capsys.readouterr().err.strip()
-    assert "unknown key 'sead'; allowed: format, task, source, seed, cases" in err
+    assert (
+        "unknown key 'sead' (did you mean 'seed'?); allowed: format, task, source, seed, cases"
+        in err
+    )
     assert "\n" not in err
 
 
@@ -798,7 +804,10 @@ def test_an_unknown_suite_key_exits_2(suite_path: Path, tmp_path: Path, capsys) 
         ({"seed": -1}, "'seed' must be a whole number from 0, got -1"),  # export takes none
         ({"source": "runs/x"}, ": source must be a mapping (run, explorer, seed, threshold"),
         # source passed whatever it held
-        ({"source": {"rn": "runs/x"}}, "source: unknown key 'rn'; allowed: run, explorer, seed"),
+        (
+            {"source": {"rn": "runs/x"}},
+            "source: unknown key 'rn' (did you mean 'run'?); allowed: run, explorer, seed",
+        ),
         ({"source": {"slices": "rule"}}, "source.slices must be one of rules, regions, got 'rule'"),
         ({"source": {"threshold": "half"}}, "source.threshold must be null or a number in [0, 1]"),
         ({"source": {"seed": 1.5}}, "source.seed must be null or a whole number from 0, got 1.5"),
@@ -843,7 +852,10 @@ def test_a_suite_without_seed_goal_or_conditions_takes_the_documented_defaults(
     [
         ({"target": None}, "task has no 'target'; it needs target, dataset, reward, concepts"),
         ({"dataset": "digits"}, "task.dataset must be a mapping {name: PLUGIN, args: {...}}"),
-        ({"concpets": []}, "task: unknown key 'concpets'; allowed: target, dataset, reward"),
+        (
+            {"concpets": []},
+            "task: unknown key 'concpets' (did you mean 'concepts'?); allowed: target, dataset",
+        ),
         ({"mode": "sideways"}, "task.mode must be one of macroscopic, microscopic, got 'sideways'"),
         ({"reward": {"name": "margin", "args": [1]}}, "task.reward.args must be a mapping"),
         ({"concepts": ["axis"]}, "task.concepts[0] must be a mapping {name: PLUGIN"),
