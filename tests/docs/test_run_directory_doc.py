@@ -8,6 +8,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from ffade.explore import DQNExplorer, RandomExplorer
 from ffade.explore.run import discover
 from ffade.records import read_summary
@@ -108,8 +110,20 @@ def test_the_readme_names_every_tensorboard_tag_a_search_logs(tmp_path: Path) ->
     documented -= {"discovery/worst_failures", "discovery/worst_failures/text_summary"}
     documented = {tag for tag in documented if not tag.startswith("summarize/")}  # ffade report's
     assert logged == documented
+    summary = read_summary(run_dir)
     steps = [event.step for event in accumulator.Scalars("discovery/evaluations")]
-    assert steps == list(range(1, read_summary(run_dir)["iterations"] + 1))
+    assert steps == list(range(1, summary["iterations"] + 1))
+    said = {  # the README: each tag's last point is the summary's number
+        "discovery/evaluations": summary["evaluations"],
+        "discovery/failures_found": summary["failures"],
+        "discovery/failing_concept_states": summary["failing_concept_states"],
+        "discovery/invalid": summary["invalid"],
+        "train/gradient_updates": summary["gradient_updates"],
+        "discovery/estimated_remaining_low": summary["estimated_remaining_failures"]["low"],
+    }
+    last = {tag: accumulator.Scalars(tag)[-1].value for tag in said}
+    assert last == pytest.approx(said, abs=0.06)  # the summary rounds to 0.1
+    assert summary["failures"] > 0 and summary["gradient_updates"] > 0
 
 
 def test_the_readme_and_report_md_name_every_picture_ffade_report_logs(tmp_path: Path) -> None:
