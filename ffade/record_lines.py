@@ -110,6 +110,26 @@ def jsonable(obj: Any) -> Any:
     return str(obj)
 
 
+def finite_json(value: Any) -> Any:
+    """``value`` with every number that is no finite one (NaN, infinite; numpy's and torch's too)
+    as ``None``: JSON has no NaN or Infinity, and ``json.dumps`` would write Python's tokens, which
+    strict readers (``jq``, JavaScript) refuse. summary.json, examples.json, mitigation.json and
+    loop.json are written through it, as each line of the evaluations log writes ``null``."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: finite_json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_json(item) for item in value]
+    if isinstance(value, (str, int)) or value is None:
+        return value
+    if hasattr(value, "tolist"):  # numpy's and torch's numbers and arrays
+        return finite_json(value.tolist())
+    if hasattr(value, "item"):
+        return finite_json(value.item())
+    return value
+
+
 class RecordShapeError(TypeError):
     """A log line that is JSON but no record: not an object, or a key missing or unknown."""
 

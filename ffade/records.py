@@ -31,6 +31,7 @@ from ffade.record_lines import (
     EvaluationRecord,
     LineReader,
     RecordShapeError,
+    finite_json,
     jsonable,
     record_line,
 )
@@ -170,7 +171,7 @@ def write_policy(run_dir: Path, probabilities: Any | None) -> None:
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    write_text_atomic(path, json.dumps(data, indent=2, default=jsonable) + "\n")
+    write_text_atomic(path, json.dumps(finite_json(data), indent=2, default=jsonable) + "\n")
 
 
 def read_evaluations(

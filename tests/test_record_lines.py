@@ -122,3 +122,22 @@ def test_line_reader_keeps_one_copy_of_each_concept_label() -> None:
     first, second = reader.record(_LINE + "\n"), reader.record(_LINE.replace("0.5", "1.0"))
     assert first.concepts == {"blur": 0.5, "hue_shift": -0.0} and second.concepts["blur"] == 1.0
     assert [id(k) for k in first.concepts] == [id(k) for k in second.concepts]
+
+
+def test_json_files_ffade_writes_hold_null_for_numbers_that_are_not_finite(tmp_path) -> None:
+    """summary.json, examples.json, mitigation.json and loop.json go through write_json_atomic:
+    a NaN or infinity there, Python's float, numpy's or torch's, is null, as in the log."""
+    import numpy as np
+    import torch
+
+    from ffade.records import write_json_atomic
+
+    path = tmp_path / "x.json"
+    data = {"a": np.float32("nan"), "b": [float("inf"), torch.tensor(-float("inf"))], "c": 0.5}
+    write_json_atomic(path, {**data, "d": (np.int64(3), np.array([1.0, np.nan]), True)})
+
+    def refuse(token: str) -> None:
+        raise ValueError(token)
+
+    read = json.loads(path.read_text(), parse_constant=refuse)
+    assert read == {"a": None, "b": [None, None], "c": 0.5, "d": [3, [1.0, None], True]}

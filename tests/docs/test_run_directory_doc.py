@@ -8,6 +8,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from ffade.explore import DQNExplorer, RandomExplorer
 from ffade.explore.run import discover
 from ffade.records import read_summary
@@ -106,6 +108,46 @@ def test_the_readme_names_every_tensorboard_tag_a_search_logs(tmp_path: Path) ->
     logged = set(accumulator.Tags()["scalars"])
     documented = {tag for tag in readme_tensorboard_tags() if "/" in tag or tag == "hp_metric"}
     documented -= {"discovery/worst_failures", "discovery/worst_failures/text_summary"}
+    documented = {tag for tag in documented if not tag.startswith("summarize/")}  # ffade report's
     assert logged == documented
+    summary = read_summary(run_dir)
     steps = [event.step for event in accumulator.Scalars("discovery/evaluations")]
-    assert steps == list(range(1, read_summary(run_dir)["iterations"] + 1))
+    assert steps == list(range(1, summary["iterations"] + 1))
+    said = {  # the README: each tag's last point is the summary's number
+        "discovery/evaluations": summary["evaluations"],
+        "discovery/failures_found": summary["failures"],
+        "discovery/failing_concept_states": summary["failing_concept_states"],
+        "discovery/invalid": summary["invalid"],
+        "train/gradient_updates": summary["gradient_updates"],
+        "discovery/estimated_remaining_low": summary["estimated_remaining_failures"]["low"],
+    }
+    last = {tag: accumulator.Scalars(tag)[-1].value for tag in said}
+    assert last == pytest.approx(said, abs=0.06)  # the summary rounds to 0.1
+    assert summary["failures"] > 0 and summary["gradient_updates"] > 0
+
+
+def test_the_readme_and_report_md_name_every_picture_ffade_report_logs(tmp_path: Path) -> None:
+    """The README said only `summarize/*` and docs/report.md `summarize/...`: a user looking for
+    a compared run's picture in TensorBoard had to guess its tag. Both now name each tag, which
+    is what a report with --compare writes, one image each, at the run's last step."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    first = discover(RandomExplorer(task=synthetic_spec(), budget=40), tmp_path, name="a")
+    second = discover(RandomExplorer(task=synthetic_spec(), budget=40), tmp_path, name="b", seed=1)
+    runs = [Path(e.recorder.run_dir) for e in (first, second)]
+    build_report(runs[0], runs[1], tmp_path / "report")
+    (events,) = runs[0].glob("events.out.tfevents.*.ffade-report")
+    accumulator = EventAccumulator(str(events))
+    accumulator.Reload()
+    logged = set(accumulator.Tags()["images"])
+    readme = {tag for tag in readme_tensorboard_tags() if tag.startswith("summarize/")}
+    assert logged == readme
+    pictures = REPORT_DOC.split("**Pictures**", 1)[1].split("\n\n", 1)[0]
+    assert {
+        f"summarize/{name}" for name in re.findall(r"`figures/([a-z_]+)\.png`", pictures)
+    } == logged
+    assert {
+        f"summarize/{p.stem}" for p in (tmp_path / "report" / "figures").glob("*.png")
+    } == logged
+    last = read_summary(runs[0])["iterations"]
+    assert all([e.step for e in accumulator.Images(tag)] == [last] for tag in logged)

@@ -415,3 +415,37 @@ def test_an_input_without_a_reference_is_captioned_without_one(tmp_path: Path) -
     assert all(entry["reference"] is None for entry in entries)
     assert caption(entries[0]) == f"input {entries[0]['input_id']}: {entries[0]['output']}"
     assert "None" not in _text_table([{**e, "input": "x"} for e in entries])
+
+
+def _strict(token: str) -> None:
+    raise ValueError(f"{token} is no JSON")
+
+
+def test_a_failure_whose_metric_is_infinite_is_null_in_examples_json(tmp_path: Path) -> None:
+    """A callable's margin of -inf is a valid failure (the margin reward pays a finite depth):
+    evaluations.jsonl wrote its metric null, while examples.json wrote ``-Infinity``, which
+    ``jq`` and JavaScript refuse, against the README's "as its line of evaluations.jsonl has
+    them"."""
+    import ffade
+
+    def margins(batch: torch.Tensor) -> torch.Tensor:
+        mean = batch.float().flatten(1).mean(1)
+        return torch.where(mean < mean.median(), float("-inf"), 1.0)
+
+    run = ffade.discover(
+        target=margins,
+        dataset="digits",
+        reward="margin",
+        concepts=[{"name": "gaussian_blur", "args": {"values": [0, 1]}}],
+        explorer="random",
+        budget=16,
+        max_inputs=8,
+        save_dir=tmp_path,
+    )
+    text = (run.dir / "examples" / "examples.json").read_text()
+    entries = json.loads(text, parse_constant=_strict)
+    assert entries and all(e["metric"] is None and e["reward"] > 0 for e in entries)
+    logged = [json.loads(line) for line in (run.dir / "evaluations.jsonl").open()]
+    assert {e["input_id"] for e in entries} <= {r["input_id"] for r in logged if r["failed"]}
+    assert [e["metric"] for e in entries] == [None] * len(entries)
+    json.loads((run.dir / "summary.json").read_text(), parse_constant=_strict)

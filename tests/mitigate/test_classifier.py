@@ -81,6 +81,31 @@ def test_the_fine_tunes_summary_keys_are_the_documented_ones(accepted) -> None:
     assert set(summary) == (own - {"error"}) | from_result
 
 
+def test_a_fine_tunes_files_and_tensorboard_tags_are_the_documented_ones(accepted) -> None:
+    """docs/mitigation.md's "What a fine-tune leaves" table names every file of the run
+    directory (hparams.yaml, which Lightning's logger writes, was missing), and its
+    events.out.tfevents.* subsection every scalar the classifier fine-tuner logs."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    doc = (REPO / "docs" / "mitigation.md").read_text()
+    section = doc.split("\n### What a fine-tune leaves\n", 1)[1].split("\n#### ", 1)[0]
+    rows = re.findall(r"^\| \[`([^`]+)`\]", section, re.MULTILINE)
+    run_dir = accepted.run_dir
+    found = {p.name for p in run_dir.iterdir()}  # no config.yaml or checkpoint: not the CLI's
+    found = {"events.out.tfevents.*" if n.startswith("events.out") else n for n in found}
+    assert "hparams.yaml" in found and found <= set(rows)
+    events = doc.split("\n#### `events.out.tfevents.*`\n", 1)[1].split("\n#### ", 1)[0]
+    (path,) = run_dir.glob("events.out.tfevents.*")
+    accumulator = EventAccumulator(str(path))
+    accumulator.Reload()
+    logged = set(accumulator.Tags()["scalars"])
+    named = set(re.findall(r"`([a-z_]+(?:/[a-z_]+)?)`", events))
+    guard = {tag for tag in logged if tag.startswith("guard/")}
+    assert logged - guard <= named and "train/token_accuracy" not in logged
+    assert {"guard/clean_accuracy_before", "guard/targeted_failure_rate_after"} <= guard
+    assert {tag.split("/")[1] for tag in guard} <= set(KEYS)
+
+
 def test_a_target_without_class_logits_is_refused_in_one_line(digits_run: Path) -> None:
     # a summarizer's run given to the classifier fine-tuner: its outputs are texts, not logits
     tuner = ClassifierFineTuner(run=str(digits_run), **SMALL)
