@@ -47,7 +47,6 @@ SUMMARY_FILE = "summary.json"
 POLICY_FILE = "policy.npy"
 MITIGATION_FILE = "mitigation.json"  # a fine-tune's verdict (ffade.mitigate.base)
 
-
 SYNC_SECONDS = 1.0
 """How often the evaluation log is synced to disk: at most this much is lost to a machine crash."""
 
