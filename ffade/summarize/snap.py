@@ -40,3 +40,19 @@ def snap(landscape: Landscape, coordinates: np.ndarray, mass: np.ndarray) -> np.
         for state in itertools.product(*choices):
             grid[state] += share
     return grid
+
+
+def failure_mass(landscape: Landscape) -> tuple[np.ndarray, np.ndarray]:
+    """The states that failed (row-major, ascending) and their failure rates over the rates'
+    sum. Where the grid is small enough to hold, the sum is taken over the whole grid, as when
+    landscapes were dense arrays: numpy's pairwise sum groups terms by position, so a sum of the
+    failed states alone can differ in the last bit, and every distance and barycenter with it.
+    A larger grid sums the failed states alone."""
+    failed = landscape.visited_failures > 0
+    flat = landscape.visited[failed]
+    rate = landscape.visited_failures[failed] / landscape.visited_evaluations[failed]
+    if landscape.num_states > MAX_DENSE_STATES:
+        return flat, rate / rate.sum()
+    dense = np.zeros(landscape.num_states)
+    dense[flat] = rate
+    return flat, rate / dense.sum()

@@ -29,7 +29,7 @@ import numpy as np
 
 from ffade.errors import FfadeError
 from ffade.summarize.landscape import Landscape, require_landscape
-from ffade.summarize.snap import snap
+from ffade.summarize.snap import failure_mass, snap
 
 Kind = Literal["failure", "policy"]
 Support = Literal["auto", "free", "grid"]
@@ -92,9 +92,7 @@ def distribution(
         )
         raise FfadeError(f"{reason}; compare {other}")
     if kind == "failure":  # the states that failed: a grid of 10^10 states is never built
-        failed = landscape.visited_failures > 0
-        rate = landscape.visited_failures[failed] / landscape.visited_evaluations[failed]
-        flat, mass = landscape.visited[failed], rate / rate.sum()
+        flat, mass = failure_mass(landscape)
     else:
         flat = np.flatnonzero(landscape.policy)
         mass = landscape.policy.ravel()[flat] / landscape.policy.sum()
