@@ -13,7 +13,10 @@ import torch
 import yaml
 
 from ffade.cli import main
+from ffade.errors import PluginError
 from ffade.plugin_api import Concept, Dataset, Reward, Scores, Target, disjoint_split_indices
+from ffade.registry import load
+from tests.test_registry import make_distribution
 
 HERE = "tests.test_tabular_plugin"
 
@@ -73,9 +76,14 @@ class Tolerance(Reward):
         return Scores(metric=error, failed=error > 3, reward=torch.where(error > 3, error, -1.0))
 
 
-def _config(tmp_path: Path, dataset: str = "Table") -> Path:
+def predict_rows(batch: torch.Tensor) -> torch.Tensor:
+    """The same model as a plain function, as a notebook has it."""
+    return batch @ torch.linspace(-2, 2, 10) + 150.0
+
+
+def _config(tmp_path: Path, dataset: str = "Table", target: dict | None = None) -> Path:
     task = {
-        "target": {"name": f"{HERE}:Linear"},
+        "target": target or {"name": f"{HERE}:Linear"},
         "dataset": {"name": f"{HERE}:{dataset}"},
         "reward": {"name": f"{HERE}:Tolerance"},
         "concepts": [{"name": f"{HERE}:FeatureNoise"}],
@@ -111,3 +119,38 @@ def test_a_dataset_of_numpy_rows_is_one_line_naming_the_dataset(
 def test_the_same_rows_as_tensors_search(tmp_path: Path) -> None:
     assert main(["fit", "--config", str(_config(tmp_path))]) == 0
     assert list((tmp_path / "runs").glob("ffade/version_0/summary.json"))
+
+
+def test_a_function_named_as_the_target_says_how_the_callable_target_wraps_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Refused as "not a subclass of ffade.plugin_api.Target" alone; the line now gives the
+    documented callable target's config for the very function, which then searches."""
+    fit = ["fit", "--config", str(_config(tmp_path, target={"name": f"{HERE}:predict_rows"}))]
+    assert main(fit) == 2
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    wrap = {"name": "callable", "args": {"predict": f"{HERE}:predict_rows"}}
+    assert line == (
+        f"ffade: error: model.init_args.task.target.name: target '{HERE}:predict_rows' is the "
+        f"function {HERE}:predict_rows, not a subclass of ffade.plugin_api.Target; to search a "
+        "function, wrap it in the callable "
+        f'target: target: {{name: callable, args: {{predict: "{HERE}:predict_rows"}}}} '
+        "(docs/plugins.md, The callable target)"
+    )
+    (tmp_path / "wrapped").mkdir()
+    assert main(["fit", "--config", str(_config(tmp_path / "wrapped", target=wrap))]) == 0
+
+
+def test_an_entry_point_naming_a_function_says_how_the_callable_target_wraps_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_distribution(tmp_path, "tabular", f"[ffade.targets]\ntabular = {HERE}:predict_rows\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(PluginError) as error:
+        load("target", "tabular")
+    assert str(error.value) == (
+        f"target 'tabular' from tabular 1.0 loads the function {HERE}:predict_rows, which is not "
+        "a subclass of ffade.plugin_api.Target; to search a function, wrap it in the callable "
+        f'target: target: {{name: callable, args: {{predict: "{HERE}:predict_rows"}}}} '
+        "(docs/plugins.md, The callable target)"
+    )
