@@ -5,6 +5,7 @@ reward with a tolerance on the absolute error. What such an author hit is checke
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,8 @@ import yaml
 
 from ffade.cli import main
 from ffade.errors import PluginError
+from ffade.feedback.pictures import RegionPictures
+from ffade.feedback.priorities import load_regions
 from ffade.plugin_api import Concept, Dataset, Reward, Scores, Target, disjoint_split_indices
 from ffade.registry import load
 from tests.test_registry import make_distribution
@@ -57,11 +60,17 @@ class Linear(Target):
     def predict(self, inputs):
         return inputs @ self.weights + 150.0
 
+    def describe_outputs(self, outputs):
+        return [f"predicted {value:.1f}" for value in outputs.tolist()]
+
+    def describe_inputs(self, inputs):
+        return [", ".join(f"{x:.2f}" for x in row) for row in inputs.tolist()]
+
 
 class FeatureNoise(Concept):
     """Adds seeded noise of the value's size to every feature."""
 
-    default_values = (0.0, 0.5, 1.0, 2.0)
+    default_values = (0.0, 2.0, 4.0, 8.0)
 
     def apply(self, inputs, value):
         noise = torch.randn(inputs.shape[1:], generator=torch.Generator().manual_seed(0))
@@ -93,7 +102,7 @@ def _config(tmp_path: Path, dataset: str = "Table", target: dict | None = None) 
         "trainer": {"default_root_dir": str(tmp_path / "runs")},
         "model": {
             "class_path": "ffade.explore.RandomExplorer",
-            "init_args": {"task": task, "budget": 16},
+            "init_args": {"task": task, "budget": 64},
         },
     }
     (tmp_path / "tabular.yaml").write_text(yaml.safe_dump(config))
@@ -154,3 +163,16 @@ def test_an_entry_point_naming_a_function_says_how_the_callable_target_wraps_it(
         f'target: target: {{name: callable, args: {{predict: "{HERE}:predict_rows"}}}} '
         "(docs/plugins.md, The callable target)"
     )
+
+
+def test_feedback_shows_a_regressions_reference_as_a_reference(tmp_path: Path) -> None:
+    """A region's examples read "input 3 (label 151.2): predicted 140.1": a number to predict
+    called a label, as if a class were named 151.2. It is the reference now; a classifier's
+    captions keep "label" (tests/feedback/test_pictures.py)."""
+    assert main(["fit", "--config", str(_config(tmp_path))]) == 0
+    run_dir = tmp_path / "runs" / "ffade" / "version_0"
+    region = max(load_regions(run_dir, slices="regions")[1], key=lambda r: r.failures)
+    text = RegionPictures(run_dir, count=2).save(region).read_text()
+    captions = re.findall(r"^\d\. input \d+ \((\w+) [\d.]+\): predicted [\d.]+; ", text, re.M)
+    assert captions and set(captions) == {"reference"}, text
+    assert re.search(r"\(reference \d+(\.\d{1,4})?\):", text), text  # %g, as the report
