@@ -19,6 +19,7 @@ from ffade.batch import rows_in
 from ffade.blame import blamed
 from ffade.class_references import check_class_references  # noqa: F401  (its documented path)
 from ffade.errors import PluginError, ScoresError, print_line
+from ffade.numpy_rows import check_tensor_rows
 from ffade.plugin_api import SPLITS, Concept, Dataset, Reward, Scores, Target
 from ffade.plugin_names import plugin_label
 from ffade.signatures import check_signature
@@ -359,6 +360,7 @@ def collated(dataset: Dataset, items: Sequence[Any]) -> tuple[Any, Any]:
         if rows != len(items):
             got = a_type(part) if rows is None else f"{rows} row{'s' * (rows != 1)}"
             raise _collate_error(dataset, items, f"{what} of {got}", ", each with one row per pair")
+    check_tensor_rows(dataset, batch[0], batch[1])
     return batch[0], batch[1]
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from ffade.blame import OWN_CODE
 from ffade.errors import FfadeError, PluginError, clipped, first_line
+from ffade.function_hint import wrap_function_hint
 from ffade.grid_words import yaml_words_hint
 from ffade.plugin_api import Concept, Dataset, Reward, Target
 from ffade.plugin_arguments import check_defined, check_numbers, check_switches, name_by_key
@@ -80,16 +81,16 @@ def _what(obj: Any) -> str:
     return f"{a_type(obj)} ({clipped(obj)})"
 
 
-def _other_kind(obj: Any, by_path: bool = False) -> str:
-    """For a plugin class listed under another kind's group, or named by import path in another
-    kind's place in a config (no group to move it to): where it belongs."""
-    for kind, (group, base) in KINDS.items():
+def _other_kind(kind: str, obj: Any, by_path: bool = False) -> str:
+    """Where a plugin class listed under (or named by import path in) another kind's place
+    belongs; for a function given as a target, how the callable target wraps it."""
+    for other, (group, base) in KINDS.items():
         if inspect.isclass(obj) and issubclass(obj, base):
-            place = "one of the task's concepts" if kind == "concept" else f"the task's {kind}"
-            return f"; it is a {kind}: " + (
+            place = "one of the task's concepts" if other == "concept" else f"the task's {other}"
+            return f"; it is a {other}: " + (
                 f"give it as {place}" if by_path else f"list it under '{group}'"
             )
-    return ""
+    return wrap_function_hint(kind, obj)
 
 
 def available(kind: str | None = None) -> list[PluginInfo]:
@@ -228,7 +229,7 @@ def load(kind: str, name: str) -> type:
         if not (inspect.isclass(obj) and issubclass(obj, base)):
             raise PluginError(
                 f"{kind} '{name}' is {_what(obj)}, not a subclass of "
-                f"ffade.plugin_api.{base.__name__}{_other_kind(obj, by_path=True)}"
+                f"ffade.plugin_api.{base.__name__}{_other_kind(kind, obj, by_path=True)}"
             )
         return obj
     matches = [e for e in _entries(kind) if e.name == name]
@@ -253,7 +254,7 @@ def load(kind: str, name: str) -> type:
     if not (inspect.isclass(obj) and issubclass(obj, base)):
         raise PluginError(
             f"{kind} '{name}' from {_distribution(entry)} loads {_what(obj)}, "
-            f"which is not a subclass of ffade.plugin_api.{base.__name__}{_other_kind(obj)}"
+            f"which is not a subclass of ffade.plugin_api.{base.__name__}{_other_kind(kind, obj)}"
         )
     return obj
 

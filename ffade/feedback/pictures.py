@@ -30,7 +30,7 @@ from ffade.feedback.picture_files import (  # here too, as before the split
 )
 from ffade.figure_text import TextMeasure, fonts
 from ffade.markdown import markdown_text
-from ffade.plugin_checks import described, output_captions, predicted
+from ffade.plugin_checks import OUTPUT_KINDS, described, output_captions, predicted
 from ffade.records import atomic_path, read_summary
 from ffade.rendered_images import rendered
 from ffade.summarize.plots import save_figure
@@ -156,21 +156,36 @@ class RegionPictures:
         labelled = [changes.task.inputs[int(i)][1] for i in ids]
         # in the target's words when it names them ("goldfish", not 1), as the report's
         named = described(changes.task.target, "describe_references", labelled, len(ids))
+        word = reference_word(changes.task.target, labelled)
         return [
-            _caption(int(i), reference, caption, changes.space.values(state))
+            _caption(int(i), reference, caption, changes.space.values(state), word)
             for i, reference, state, caption in zip(
                 ids, named or labelled, states, captions, strict=True
             )
         ]
 
 
+def reference_word(target: Any, references: list[Any]) -> str:
+    """The caption's word for the references: "label" for a classifier's, a text or image
+    model's (a class, a text), as captions always said; "reference" for a regression's numbers (a
+    target of an output_kind of its own, or float references): "label 71.0" read as a class."""
+    kind = getattr(target, "output_kind", None)
+    numbers = [
+        r.item() if isinstance(r, torch.Tensor) and r.numel() == 1 else r for r in references
+    ]
+    floats = bool(numbers) and all(isinstance(r, (float, np.floating)) for r in numbers)
+    return "reference" if floats or (kind is not None and kind not in OUTPUT_KINDS) else "label"
+
+
 def _caption(
-    input_id: int, reference: Any, output: str, concepts: dict[str, Any]
+    input_id: int, reference: Any, output: str, concepts: dict[str, Any], word: str = "label"
 ) -> tuple[str, str]:
     if isinstance(reference, torch.Tensor) and reference.numel() == 1:
         reference = reference.item()
+    if isinstance(reference, float):  # as the report's captions show it: 144.88, not 144.8799998
+        reference = f"{reference:g}"
     values = ", ".join(f"{k}={format_value(v)}" for k, v in concepts.items())
-    label = "" if reference is None else f" (label {reference})"  # prompts without labels
+    label = "" if reference is None else f" ({word} {reference})"  # prompts without labels
     return f"input {input_id}{label}: {output}", values
 
 
