@@ -372,8 +372,10 @@ def _logged_counts(
     """The log's visited states (flat, ascending) with their valid evaluations and failures."""
     table = logged_table(run_dir)  # a command's one read of the log, a bar if large
     check_records(run_dir, grid, table, num_inputs)
-    valid = ~table.invalid  # a NaN score (invalid) is neither a pass nor a failure
-    return visited_counts(table.states[valid], table.failed[valid], grid.shape)
+    states, failed = table.states, table.failed
+    if table.invalid.any():  # a NaN score (invalid) is neither a pass nor a failure
+        states, failed = states[~table.invalid], failed[~table.invalid]  # else no copy
+    return visited_counts(states, failed, grid.shape)
 
 
 def visited_counts(
