@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ffade.log_bars import bar_for
+from ffade.log_table import LogTable, log_table
 from ffade.record_lines import EvaluationRecord
 from ffade.records import (
     EVALUATIONS_FILE,
@@ -36,12 +39,12 @@ LARGE_LOG_BYTES = 8 * 2**20
 of the synthetic task's, 175 to 180) is read on a progress bar on stderr; a smaller one reads in
 a fraction of a second, where a bar would be clutter."""
 
-_shared: dict[tuple, tuple[list[tuple[int, EvaluationRecord]], list[str]]] | None = None
+_shared: dict[tuple, tuple[LogTable, list[str]]] | None = None
 
 
 @contextmanager
 def one_read_per_log() -> Iterator[None]:
-    """While it lasts, :func:`logged_records` reads each log once: a log that grows meanwhile (a
+    """While it lasts, :func:`logged_table` reads each log once: a log that grows meanwhile (a
     live run's) is not read again, so every reader counts the same evaluations; one replaced or
     cut shorter is."""
     global _shared
@@ -54,28 +57,27 @@ def one_read_per_log() -> Iterator[None]:
         _shared = outer
 
 
-def logged_records(
-    run_dir: str | Path, damaged: list[str] | None = None
-) -> Iterable[tuple[int, EvaluationRecord]]:
-    """A run's records with their line numbers, as :func:`ffade.records.read_numbered_evaluations`
-    yields them (the same errors, the same ``damaged`` sentences), on a bar when the log is
-    large (:data:`LARGE_LOG_BYTES`): tqdm's own on a terminal, one line at the end elsewhere.
-    Outside :func:`one_read_per_log` they stream from the file, kept nowhere."""
+def logged_table(run_dir: str | Path, damaged: list[str] | None = None) -> LogTable:
+    """A run's records as a :class:`ffade.log_table.LogTable`, read as
+    :func:`ffade.records.read_numbered_evaluations` reads them (the same errors, the same
+    ``damaged`` sentences), on a bar when the log is large (:data:`LARGE_LOG_BYTES`): tqdm's own
+    on a terminal, one line at the end elsewhere. Outside :func:`one_read_per_log` each call
+    reads the file; inside it the first read's table is handed to every later call."""
     path = Path(run_dir) / EVALUATIONS_FILE
     key = _file_key(path)
     if _shared is None or key is None:
-        return _read(run_dir, 0 if key is None else key[-2], damaged)
+        return log_table(_read(run_dir, 0 if key is None else key[-2], damaged))
     # a live run's log grows while a command reads it: the first read stands for the whole
     # command, so the landscape and the log's counts are of the same evaluations
     same = [k for k in _shared if k[:3] == key[:3] and k[3] <= key[3]]
     key = same[0] if same else key
     if key not in _shared:
         found: list[str] = []
-        _shared[key] = (list(_read(run_dir, key[-2], found)), found)
-    records, found = _shared[key]
+        _shared[key] = (log_table(_read(run_dir, key[-2], found)), found)
+    table, found = _shared[key]
     if damaged is not None:
         damaged.extend(found)
-    return records
+    return table
 
 
 def is_large_log(run_dir: str | Path) -> bool:
@@ -117,20 +119,31 @@ def log_counts(
 ) -> dict[str, int]:
     """The counts summary.json keeps, recounted from the log (which a live summary trails);
     ``distinct`` adds the failing pairs and states, which cost a set of each."""
-    evaluations = failures = invalid = 0
-    failing_pairs, failing_states = set(), set()
-    for _, record in logged_records(run_dir, damaged):
-        evaluations += 1
-        invalid += bool(record.invalid)
-        failures += bool(record.failed)
-        if record.failed and distinct:
-            failing_pairs.add((record.input_id, tuple(record.state)))
-            failing_states.add(tuple(record.state))
-    counts = {"evaluations": evaluations, "failures": failures, "invalid": invalid}
+    table = logged_table(run_dir, damaged)
+    counts = {
+        "evaluations": len(table),
+        "failures": int(table.failed.sum()),
+        "invalid": int(table.invalid.sum()),
+    }
     if distinct:
-        counts["distinct_failure_states"] = len(failing_pairs)
-        counts["failing_concept_states"] = len(failing_states)
+        counts["distinct_failure_states"] = _distinct(table, with_input=True)
+        counts["failing_concept_states"] = _distinct(table, with_input=False)
     return counts
+
+
+def _distinct(table: LogTable, with_input: bool) -> int:
+    """Distinct failing (input, state) pairs, or failing states, of a log's table."""
+    failing = table.failed.copy()
+    odd = [row for row in table.odd if failing[row]]
+    failing[list(table.odd)] = False
+    rows = table.states[failing]
+    if with_input:
+        rows = np.column_stack([table.input_ids[failing], rows])
+    if not odd:  # the usual log: counted in arrays, whatever its size
+        return int(np.unique(rows, axis=0).shape[0]) if rows.shape[0] else 0
+    key = (lambda row: (table.input_id(row), *table.state(row))) if with_input else None
+    seen = set(map(tuple, np.unique(rows, axis=0).tolist())) if rows.shape[0] else set()
+    return len(seen | {key(row) if key else tuple(table.state(row)) for row in odd})
 
 
 def report_summary(run_dir: str | Path) -> tuple[dict[str, Any], list[str]]:

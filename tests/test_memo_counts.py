@@ -21,8 +21,8 @@ def test_fit_ends_with_the_logs_top_rule_without_reading_the_log_back(
 ) -> None:
     # a 200,000-evaluation run spent 7-15 s reading back the log it had just written
     reads = []
-    read = landscape_module.logged_records
-    monkeypatch.setattr(landscape_module, "logged_records", lambda *a: reads.append(a) or read(*a))
+    read = landscape_module.logged_table
+    monkeypatch.setattr(landscape_module, "logged_table", lambda *a: reads.append(a) or read(*a))
     config = write_config(tmp_path / "c.yaml", budget=300)
     done = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
     assert done.returncode == 0, done.stderr

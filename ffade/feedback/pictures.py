@@ -22,7 +22,7 @@ import torch
 from matplotlib.figure import Figure
 
 from ffade.changes import ChangedInputs
-from ffade.evaluation_log import logged_records
+from ffade.evaluation_log import logged_table
 from ffade.feedback.picture_files import (  # here too, as before the split
     PICTURES_DIR,
     pictures_as_saved,
@@ -67,10 +67,10 @@ class RegionPictures:
             self._changes = ChangedInputs(
                 build_task(read_summary(self.run_dir)["task"], task_key=None)
             )
+            table = logged_table(self.run_dir)  # the command's one read
             self._failures = [
-                (r.input_id, tuple(r.state), r.reward)
-                for _, r in logged_records(self.run_dir)  # the command's one read
-                if r.failed
+                (table.input_id(row), tuple(table.state(row)), float(table.rewards[row]))
+                for row in np.flatnonzero(table.failed).tolist()
             ]
         return self._changes
 

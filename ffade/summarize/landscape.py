@@ -25,7 +25,7 @@ import numpy as np
 
 from ffade.concept_names import did_you_mean, listed
 from ffade.errors import FfadeError, as_written, does_not_exist, shown
-from ffade.evaluation_log import logged_records
+from ffade.evaluation_log import logged_table
 from ffade.records import read_summary
 from ffade.shown_numbers import percent as percent  # the report's modules read it here
 from ffade.summarize.grid import GEOMETRY_KEYS as GEOMETRY_KEYS  # re-exported, as before
@@ -370,11 +370,11 @@ def _logged_counts(
     run_dir: Path, grid: Grid, num_inputs: Any = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The log's visited states (flat, ascending) with their valid evaluations and failures."""
-    records = list(logged_records(run_dir))  # a command's one read of the log, a bar if large
-    check_records(run_dir, grid, records, num_inputs)
-    # a NaN score (invalid) is neither a pass nor a failure
-    states = [record.state for _, record in records if not record.invalid]
-    failed = [bool(record.failed) for _, record in records if not record.invalid]
+    table = logged_table(run_dir)  # a command's one read of the log, a bar if large
+    check_records(run_dir, grid, table, num_inputs)
+    states, failed = table.states, table.failed
+    if table.invalid.any():  # a NaN score (invalid) is neither a pass nor a failure
+        states, failed = states[~table.invalid], failed[~table.invalid]  # else no copy
     return visited_counts(states, failed, grid.shape)
 
 

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from ffade.errors import FfadeError
-from ffade.evaluation_log import logged_records
+from ffade.evaluation_log import logged_table
+from ffade.log_table import LogTable
 from ffade.records import POLICY_FILE, read_summary
 from ffade.summarize.grid import Grid, read_grid
 
@@ -25,47 +26,50 @@ def check_log_fits(run_dir: str | Path) -> None:
     the log's slices from a feedback file, not from a landscape, and so checked neither."""
     summary = read_summary(run_dir)
     grid = read_grid(summary, str(run_dir))
-    check_records(Path(run_dir), grid, list(logged_records(run_dir)), summary.get("num_inputs"))
+    check_records(Path(run_dir), grid, logged_table(run_dir), summary.get("num_inputs"))
 
 
 _MEND = "mend or remove that line"
 
 
-def check_records(
-    run_dir: Path, grid: Grid, records: list[tuple[int, Any]], num_inputs: Any
-) -> None:
+def check_records(run_dir: Path, grid: Grid, table: LogTable, num_inputs: Any) -> None:
     """One line naming the first record off the grid or of an input not searched: log and
     summary are not of one run (input 9999 was counted; -1 would picture the last input)."""
     shape, log = grid.shape, run_dir / "evaluations.jsonl"
-    off = _first_off_grid([record.state for _, record in records], shape)
+    off = _first(_off_grid(table, shape))
     if off is not None:
-        line, record = records[off]
         raise FfadeError(
-            f"{log} line {line}: state {record.state} is off the grid of summary.json (sizes "
-            f"{list(shape)} for {', '.join(grid.labels)}); {_MEND}"
+            f"{log} line {table.lines[off]}: state {table.state(off)} is off the grid of "
+            f"summary.json (sizes {list(shape)} for {', '.join(grid.labels)}); {_MEND}"
         )
     if not isinstance(num_inputs, int) or num_inputs < 1:  # an older summary may not say
         return
-    for line, record in records:
-        if not 0 <= record.input_id < num_inputs:
-            raise FfadeError(
-                f"{log} line {line}: input_id {record.input_id} is not one of the run's searched "
-                f"inputs (0 to {num_inputs - 1}, summary.json's num_inputs {num_inputs}); {_MEND}"
-            )
+    outside = (table.input_ids < 0) | (table.input_ids >= num_inputs)
+    for row, (input_id, _) in table.odd.items():  # an input past int64: its columns read -1
+        outside[row] = not 0 <= input_id < num_inputs
+    off = _first(outside)
+    if off is not None:
+        raise FfadeError(
+            f"{log} line {table.lines[off]}: input_id {table.input_id(off)} is not one of the "
+            f"run's searched inputs (0 to {num_inputs - 1}, summary.json's num_inputs "
+            f"{num_inputs}); {_MEND}"
+        )
 
 
-def _first_off_grid(states: list[list[int]], shape: tuple[int, ...]) -> int | None:
-    """The position of the first state that is not a grid index of ``shape``, or None."""
-    wrong = next((i for i, state in enumerate(states) if len(state) != len(shape)), len(states))
-    try:
-        indices = np.asarray(states[:wrong], dtype=np.int64).reshape(wrong, len(shape))
-    except OverflowError:  # an index past int64 is off any grid: find it one by one
-        inside = lambda state: all(0 <= v < n for v, n in zip(state, shape, strict=True))  # noqa: E731
-        return next(i for i, s in enumerate(states) if len(s) != len(shape) or not inside(s))
-    outside = np.flatnonzero(((indices < 0) | (indices >= np.asarray(shape))).any(axis=1))
-    if outside.size:
-        return int(outside[0])
-    return wrong if wrong < len(states) else None
+def _off_grid(table: LogTable, shape: tuple[int, ...]) -> np.ndarray:
+    """Whether each record's state is no grid index of ``shape``."""
+    if table.states.shape[1] != len(shape):  # every state has the first one's length or is odd
+        return np.ones(len(table), dtype=bool)
+    outside = ((table.states < 0) | (table.states >= np.asarray(shape))).any(axis=1)
+    for row, (_, state) in table.odd.items():  # a state past int64 or of another length
+        fits = len(state) == len(shape)
+        outside[row] = not (fits and all(0 <= v < n for v, n in zip(state, shape, strict=True)))
+    return outside
+
+
+def _first(mask: np.ndarray) -> int | None:
+    at = np.flatnonzero(mask)
+    return int(at[0]) if at.size else None
 
 
 def read_policy(run_dir: Path, shape: tuple[int, ...]) -> np.ndarray | None:

@@ -56,7 +56,7 @@ def commands(run: Path, tmp_path: Path) -> dict[str, list[str]]:
     }
 
 
-@pytest.mark.parametrize("input_id", [9999, -1, 8])
+@pytest.mark.parametrize("input_id", [9999, -1, 8, 2**64])  # 2**64: past any int64 column
 def test_a_logged_input_the_run_did_not_search_is_refused_by_every_reader(
     run: Path, tmp_path: Path, input_id: int
 ) -> None:
@@ -73,19 +73,19 @@ def test_a_logged_input_the_run_did_not_search_is_refused_by_every_reader(
     assert not (tmp_path / "f.yaml").exists()
 
 
+@pytest.mark.parametrize("state", [[0, 99, 0], [0, 2**64, 0], [0, 0], [0, 0, 0, 0]])
 def test_a_logged_state_off_the_grid_is_refused_by_export_with_a_feedback_file(
-    run: Path, tmp_path: Path
+    run: Path, tmp_path: Path, state: list[int]
 ) -> None:
     """Export took the slices from feedback.yaml and never read the log's states; report and
-    feedback refused the log. Every refusal now says the way out."""
-    bad = damaged(run, tmp_path / "run", state=[0, 99, 0])
+    feedback refused the log. Every refusal now says the way out, for a state past int64 or of
+    another length too (held apart from the log's columns, :mod:`ffade.log_table`)."""
+    bad = damaged(run, tmp_path / "run", state=state)
     assert (bad / "feedback.yaml").is_file()
     for name, args in commands(bad, tmp_path).items():
         result = ffade_in_process(*args)
         assert result.returncode == 2, (name, result.stderr[-2000:])
         last = result.stderr.strip().splitlines()[-1]
-        assert last.startswith(
-            f"ffade: error: {bad / 'evaluations.jsonl'} line 3: state [0, 99, 0]"
-        )
+        assert last.startswith(f"ffade: error: {bad / 'evaluations.jsonl'} line 3: state {state}")
         assert "is off the grid of summary.json" in last and last.endswith(MEND), (name, last)
     assert not (tmp_path / "s.yaml").exists()
