@@ -16,6 +16,7 @@ import numpy as np
 from ffade.errors import FfadeError
 from ffade.evaluation_log import logged_records
 from ffade.records import POLICY_FILE, read_summary
+from ffade.shell_words import shell_path
 from ffade.summarize.grid import Grid, read_grid
 
 
@@ -36,7 +37,7 @@ def check_records(
 ) -> None:
     """One line naming the first record off the grid or of an input not searched: log and
     summary are not of one run (input 9999 was counted; -1 would picture the last input)."""
-    shape, log = grid.shape, run_dir / "evaluations.jsonl"
+    shape, log = grid.shape, shell_path(run_dir / "evaluations.jsonl")
     off = _first_off_grid([record.state for _, record in records], shape)
     if off is not None:
         line, record = records[off]
@@ -76,14 +77,16 @@ def read_policy(run_dir: Path, shape: tuple[int, ...]) -> np.ndarray | None:
         policy = np.load(path).astype(float).ravel()
     except (OSError, EOFError, ValueError, TypeError) as error:
         raise FfadeError(
-            f"{path} is damaged ({str(error).split('. ')[0][:80]}); expected the float32 "
-            "action probabilities the explorer saves, one per grid state"
+            f"{shell_path(path)} is damaged ({str(error).split('. ')[0][:80]}); expected the "
+            "float32 action probabilities the explorer saves, one per grid state"
         ) from None
     if policy.size != int(np.prod(shape)):
         raise FfadeError(
-            f"{path} holds {policy.size} probabilities but the concept grid has "
+            f"{shell_path(path)} holds {policy.size} probabilities but the concept grid has "
             f"{int(np.prod(shape))} states ({' x '.join(map(str, shape))}); it needs one per state"
         )
     if not np.all(np.isfinite(policy)) or np.any(policy < 0) or policy.sum() <= 0:
-        raise FfadeError(f"{path} must hold finite non-negative probabilities with a positive sum")
+        raise FfadeError(
+            f"{shell_path(path)} must hold finite non-negative probabilities with a positive sum"
+        )
     return (policy / policy.sum()).reshape(shape)
