@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from ffade.errors import FfadeError, FfadeWarning
+from ffade.shell_words import shell_path
 
 REDUCE_MARGIN = 2
 """An image is brought down (at libjpeg's scales 1/2, 1/4, 1/8 for a JPEG, by Pillow's
@@ -51,8 +52,9 @@ def read_rgb(
         FfadeError: one line naming the file, for an empty, corrupt or truncated file or one
             Pillow refuses as too large.
     """
+    image = shell_path(path)  # quoted as a shell takes it, as every path ffade says
     if path.is_file() and path.stat().st_size == 0:
-        raise FfadeError(f"{who}: cannot read image {str(path)!r}: the file is empty; {fix}")
+        raise FfadeError(f"{who}: cannot read image {image}: the file is empty; {fix}")
     try:
         with warnings.catch_warnings(record=True) as caught:
             # read as asked: Pillow's two-line warning of an image over MAX_IMAGE_PIXELS (not
@@ -68,11 +70,11 @@ def read_rgb(
                 rgb = _rgb(upright)
     except READ_ERRORS as exc:
         reason = str(exc).replace(f" {str(path)!r}", "").rstrip(".")  # the path is said once
-        raise FfadeError(f"{who}: cannot read image {str(path)!r}: {reason}; {fix}") from exc
+        raise FfadeError(f"{who}: cannot read image {image}: {reason}; {fix}") from exc
     damaged = [" ".join(str(w.message).split()) for w in caught if "EXIF" in str(w.message)]
     if damaged:
         warnings.warn(
-            f"{who}: image {str(path)!r} has damaged EXIF data ({damaged[0].rstrip('.')}); "
+            f"{who}: image {image} has damaged EXIF data ({damaged[0].rstrip('.')}); "
             "its pixels are read, but an orientation tag in it may be lost",
             FfadeWarning,
             stacklevel=2,

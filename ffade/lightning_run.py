@@ -221,7 +221,8 @@ class FfadeCLI(LightningCLI):
                 self.model.finished_run_dir = resume.finished_dir  # the Python API returns it
                 return
             settings["ckpt_path"] = resume.ckpt_path
-            resume.allow_the_rest(self.trainer)  # a search a limit stopped: one more epoch
+            # a search a limit stopped: one more epoch, said as it starts
+            self.model.resume_note = resume.allow_the_rest(self.trainer)
             resume.check_epochs(self.trainer)
             if resume.replay_dir is not None:
                 self.model.replay_from(resume.replay_dir)

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from ffade.errors import FfadeError
+from ffade.shell_words import shell_path
 
 
 class RunDirDamaged(FfadeError):
@@ -24,21 +25,21 @@ def check_log(fd: int, path: Path, written: int) -> None:
     """Raise :class:`RunDirDamaged` when the open log ``fd`` (at ``path``) is no longer linked
     there, or no longer holds the ``written`` bytes the run left in it."""
     stat = os.fstat(fd)
-    folder = path.parent
-    if stat.st_nlink == 0 and not folder.is_dir():
+    folder, file = shell_path(path.parent), shell_path(path)  # each one word, as typed
+    if stat.st_nlink == 0 and not path.parent.is_dir():
         raise RunDirDamaged(
             f"the folder {folder} was removed while the run wrote there (what was in it is "
             "gone); the run stops: run the command again"
         )
     if stat.st_nlink == 0:
         raise RunDirDamaged(
-            f"{path} was removed or replaced while the run wrote it; the run stops, as what it "
+            f"{file} was removed or replaced while the run wrote it; the run stops, as what it "
             f"logs would go nowhere: run the command again (the run folder is {folder})"
         )
     if stat.st_size != written:
         how = "cut short" if stat.st_size < written else "written by something else"
         raise RunDirDamaged(
-            f"{path} was {how} while the run wrote it ({stat.st_size} bytes where the run wrote "
+            f"{file} was {how} while the run wrote it ({stat.st_size} bytes where the run wrote "
             f"{written}): its lines no longer match the run's counts; the run stops: run the "
             f"command again (the run folder is {folder})"
         )

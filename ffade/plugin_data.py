@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ffade.errors import ConceptValueError, PluginError, broken_link, does_not_exist
+from ffade.shell_words import shell_path
 
 SPLITS = ("discovery", "finetune", "heldout")
 """Discovery searches for failures, fine-tuning fixes them, held-out judges the fix: never mixed."""
@@ -115,7 +116,7 @@ def read_text_lines(path: str | Path, what: str) -> list[str]:
         file = open(path, "rb")  # noqa: SIM115 (closed by the with below)
     except OSError as exc:  # missing, a directory, no permission
         raise PluginError(
-            f"{what}: cannot read {path}: {exc.strerror or exc}{read_as(path)}"
+            f"{what}: cannot read {shell_path(path)}: {exc.strerror or exc}{read_as(path)}"
         ) from None
     with file:
         for number, raw in enumerate(file, 1):
@@ -123,7 +124,7 @@ def read_text_lines(path: str | Path, what: str) -> list[str]:
                 lines.append(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
             except UnicodeDecodeError as exc:
                 raise PluginError(
-                    f"{what}: {path} line {number} is not UTF-8 text (byte "
+                    f"{what}: {shell_path(path)} line {number} is not UTF-8 text (byte "
                     f"{raw[exc.start]:#04x} at column {exc.start + 1}); save the file as UTF-8"
                 ) from None
     return lines

@@ -196,11 +196,11 @@ def read_numbered_evaluations(
     path = Path(run_dir) / EVALUATIONS_FILE
     if not path.is_file() and (Path(run_dir) / MITIGATION_FILE).is_file():  # not "restore it"
         raise FfadeError(
-            f"{run_dir} is a fine-tune's run directory (mitigation.json): it evaluates no "
-            "concept states, so it has no evaluations.jsonl; its discovery run has them"
+            f"{shell_path(run_dir)} is a fine-tune's run directory (mitigation.json): it evaluates "
+            "no concept states, so it has no evaluations.jsonl; its discovery run has them"
         )
     if not path.is_file():
-        raise FfadeError(f"{path} not found{_remedy(run_dir)}")
+        raise FfadeError(f"{shell_path(path)} not found{_remedy(run_dir)}")
     read, reader = 0, LineReader()
     log = shell_path(path)  # a warning names it as a command would take it
     with open(path, "rb") as lines:
@@ -323,23 +323,23 @@ def read_summary(run_dir: str | Path) -> dict[str, Any]:
 def _read_summary(run_dir: str | Path, path: Path) -> dict[str, Any]:
     if not path.is_file() and (Path(run_dir) / "loop.json").is_file():  # ffade loop's out/version_N
         raise FfadeError(
-            f"{run_dir} is a loop's directory (loop.json), not a run: its runs are "
-            f"{Path(run_dir) / 'discover'}, {Path(run_dir) / 'mitigate'} and "
-            f"{Path(run_dir) / 'rediscover'}"
+            f"{shell_path(run_dir)} is a loop's directory (loop.json), not a run: its runs are "
+            + ", ".join(shell_path(Path(run_dir) / s) for s in ("discover", "mitigate"))
+            + f" and {shell_path(Path(run_dir) / 'rediscover')}"
         )
     if not Path(run_dir).exists():  # said as ffade report and ffade feedback say it
         raise FfadeError(does_not_exist(f"run directory '{run_dir}'", run_dir))
     refuse_a_file(run_dir)
     if not path.is_file():
-        raise FfadeError(f"{path} not found{_remedy(run_dir, rebuild=True)}")
+        raise FfadeError(f"{shell_path(path)} not found{_remedy(run_dir, rebuild=True)}")
     try:
         summary = json.loads(path.read_bytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         why = f"damaged ({_why(exc)}): it is not JSON"
-        raise FfadeError(f"{path} is {why}{_remedy(run_dir, rebuild=True)}") from None
+        raise FfadeError(f"{shell_path(path)} is {why}{_remedy(run_dir, rebuild=True)}") from None
     if not isinstance(summary, dict):
-        raise FfadeError(f"{path} is damaged: a JSON object was expected")
-    _check_summary(summary, path)
+        raise FfadeError(f"{shell_path(path)} is damaged: a JSON object was expected")
+    _check_summary(summary, shell_path(path))
     return summary
 
 
@@ -374,7 +374,7 @@ SUMMARY_TYPES: dict[str, str] = {
 must be, or null: a hand-edited ``"evaluations": "many"`` makes a damaged summary, not a figure."""
 
 
-def _check_summary(summary: dict[str, Any], path: Path) -> None:
+def _check_summary(summary: dict[str, Any], where: str) -> None:
     """Refuse, in one line naming the key, a summary whose known keys have the wrong type."""
     for key, what in SUMMARY_TYPES.items():
         value = summary.get(key)
@@ -385,10 +385,10 @@ def _check_summary(summary: dict[str, Any], path: Path) -> None:
         else:
             fits = not isinstance(value, bool) and isinstance(value, SUMMARY_KINDS[what])
         if not fits:
-            raise FfadeError(f"{path} is damaged: key '{key}' is {value!r}; expected {what}")
+            raise FfadeError(f"{where} is damaged: key '{key}' is {value!r}; expected {what}")
     if summary.get("status") not in (None, *STATUSES):  # a report would call it finished
         raise FfadeError(
-            f"{path} is damaged: key 'status' is {summary['status']!r}; expected one of "
+            f"{where} is damaged: key 'status' is {summary['status']!r}; expected one of "
             f"{', '.join(STATUSES)}"
         )
 

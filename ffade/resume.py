@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,11 +76,16 @@ class Resume:
             f"{self.epochs_done} or more, or drop --ckpt_path to start a new run"
         )
 
-    def allow_the_rest(self, trainer: Any) -> None:
+    def allow_the_rest(self, trainer: Any) -> str | None:
         """A search stopped by a trainer limit ended Lightning's epoch, which is the whole search
-        (``max_epochs`` 1): one more lets it go on to its budget, under this command's limits."""
+        (``max_epochs`` 1): one more lets it go on to its budget, under this command's limits.
+
+        Returns the note that says so (None: nothing cut short), for the run to say once it
+        starts (:class:`ffade.run_lines.SayResumedFrom`): said here, it came before a refusal
+        found as the run is set up (its data changed since), of a run that then never went on.
+        """
         if self.cut_short is None:
-            return
+            return None
         loop = trainer.fit_loop
         if self.search and loop.max_epochs not in (None, -1):  # a fine-tune's are its length
             loop.max_epochs = max(loop.max_epochs, self.epochs_done + 1)
@@ -95,8 +99,7 @@ class Resume:
         else:
             goal = "its budget" if self.search else "its max_epochs"
             then = f"it goes on to {goal} or this command's trainer limits"
-        if trainer.global_rank == 0:  # every rank of a ddp run resumes: it is said once
-            print(f"ffade: note: {self.cut_short}: {then}", file=sys.stderr)
+        return f"{self.cut_short}: {then}"
 
 
 def plan_resume(ckpt_path: str | Path | None, model: Any) -> Resume:

@@ -229,6 +229,7 @@ class RunModule(LightningModule):
         self.extras_cut: str | None = None  # what a Ctrl-C after the results left unwritten
         # ``--ckpt_path`` (or ``resume=``) as resolved: a checkpoint, or a run replayed
         self.resumed_from: Path | None = None
+        self.resume_note: str | None = None  # how far it goes on (Resume.allow_the_rest)
         self.wall_seconds = 0.0
         self._started = 0.0
         self.task_paths: dict[tuple[Any, ...], str] = {}

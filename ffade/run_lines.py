@@ -119,7 +119,9 @@ class SayResumedFrom(Callback):
     states ..." lines (ffade.progress.NOISE): at train start, so a resume refused while its
     checkpoint loads (other priorities, say) stays the one line of its error; else at fit end,
     for a checkpoint saved as its run ended, whose fit loop has nothing left to run (Lightning
-    then skips train start) while the run completes its summary."""
+    then skips train start) while the run completes its summary. How far a search a trainer
+    limit cut short goes on (:meth:`ffade.resume.Resume.allow_the_rest`) follows it, after any
+    refusal as the run is set up, which then stays the one line said."""
 
     def __init__(self) -> None:
         self._said = False
@@ -133,8 +135,13 @@ class SayResumedFrom(Callback):
         self._say(trainer, pl_module)
 
     def _say(self, trainer: Any, pl_module: Any) -> None:
+        if trainer.global_rank != 0 or self._said:  # every rank of a ddp run resumes: said once
+            return
+        self._said = True
         source = getattr(pl_module, "resumed_from", None)
-        if source is not None and trainer.global_rank == 0 and not self._said:
-            self._said = True
+        if source is not None:
             how = " (replaying its evaluations.jsonl)" if source.is_dir() else ""
             print_line(f"ffade: resuming from {shell_path(source)}{how}")
+        note = getattr(pl_module, "resume_note", None)  # a search a trainer limit cut short
+        if note is not None:
+            print_line(f"ffade: note: {note}")

@@ -96,6 +96,22 @@ def test_a_line_cut_short_by_a_kill_is_skipped(tmp_path: Path) -> None:
     assert len(list(read_evaluations(tmp_path))) == 1
 
 
+def test_a_damaged_summary_is_named_as_a_shell_takes_it(tmp_path: Path) -> None:
+    """Under a folder with a space, `ffade report` named a damaged summary.json unquoted
+    (`.../my runs/run/summary.json is damaged: ...`), as two words, while ffade's other errors
+    and its `next:` commands quote such a path."""
+    run = tmp_path / "my runs" / "run"
+    run.mkdir(parents=True)
+    said = f"ffade: error: {shlex.quote(str(run / 'summary.json'))} is damaged: "
+    for summary, why in [
+        ("[1]", "a JSON object was expected"),
+        ('{"budget": "x"}', "key 'budget' is 'x'; expected a whole number from 0"),
+    ]:
+        (run / "summary.json").write_text(summary)
+        result = ffade_in_process("report", str(run), cwd=tmp_path)
+        assert result.returncode == 2 and result.stderr.splitlines() == [said + why]
+
+
 def test_missing_run_directory_is_a_clear_error(tmp_path: Path) -> None:
     """`ffade export` said "nothing/summary.json not found: is 'nothing' an ffade run
     directory?" where `ffade report` and `ffade feedback` say the directory does not exist."""
@@ -314,7 +330,8 @@ def test_a_damaged_run_file_says_what_to_do(tmp_path: Path, damage, file: str, r
     refused = ffade_in_process("report", str(run), "--no-tensorboard", cwd=tmp_path)
     line = refused.stderr.strip()
     assert refused.returncode == 2 and "\n" not in line, refused.stderr[-2000:]
-    assert line.startswith(f"ffade: error: {run / file}") and remedy in line, line
+    assert line.startswith(f"ffade: error: {shlex.quote(str(run / file))}"), line  # one word
+    assert remedy in line, line
     command = shlex.split(line.split(": ffade ", 1)[1])
     rebuilt = ffade_in_process(*command, cwd=tmp_path)
     assert rebuilt.returncode == 0, rebuilt.stderr[-2000:]

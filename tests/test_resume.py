@@ -317,10 +317,10 @@ def test_a_resume_says_where_it_resumes_from_in_ffades_own_line(
     ]
     assert not any("Restor" in line for line in lines), lines
     said = [line for line in lines if line.startswith("ffade:")]
-    assert said == [
+    assert said == [  # the note once the run starts: a refusal on the way is the one line
+        f"ffade: resuming from {cut / LAST_CHECKPOINT}",
         f"ffade: note: {cut} was stopped by a trainer limit before its budget (32 of 200 "
         "evaluations): it goes on to its budget or this command's trainer limits",
-        f"ffade: resuming from {cut / LAST_CHECKPOINT}",
     ]
     assert lines[-1] == f"next: ffade report {tmp_path / 'runs' / 'test' / 'version_1'}"
 
@@ -343,9 +343,9 @@ def test_the_lines_a_resume_prints_quote_the_run_as_its_errors_do(
     printed = capfd.readouterr().err.replace("\r", "\n")
     said = [line.strip() for line in printed.splitlines() if line.startswith("ffade:")]
     assert said == [
+        f"ffade: resuming from {shlex.quote(str(cut / LAST_CHECKPOINT))}",
         f"ffade: note: {shlex.quote(str(cut))} was stopped by a trainer limit before its budget "
         "(32 of 200 evaluations): it goes on to its budget or this command's trainer limits",
-        f"ffade: resuming from {shlex.quote(str(cut / LAST_CHECKPOINT))}",
     ]
     done = shlex.quote(str(cut.parent / "version_1"))
     again = ["--config", str(cut.parent / "version_1" / "config.yaml")]

@@ -139,8 +139,7 @@ class Explorer(SearchState, RunModule):
         keep_module_unwrapped(self.trainer.strategy)  # see ffade.distributed
         ranks = trainer_ranks(self.trainer)
         # first: a run killed, failed or stopped while its task is built still has a summary
-        run_dir = self.start_run()
-        self.write_summary()  # status "created" until the search starts (see on_fit_end)
+        run_dir = self.start_search_run()  # status "created" until it starts (on_fit_end)
         self.task, self.inputs_failing_unchanged = searched_task(
             self.task_spec, self.hparams.eval_batch_size, ranks
         )

@@ -65,6 +65,6 @@ def discover(
         raise FfadeError(resume.finished)
     if resume.replay_dir is not None:
         explorer.replay_from(resume.replay_dir)
-    resume.allow_the_rest(trainer)
+    explorer.resume_note = resume.allow_the_rest(trainer)  # said as it starts
     trainer.fit(explorer, ckpt_path=resume.ckpt_path, weights_only=True)
     return explorer

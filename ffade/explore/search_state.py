@@ -54,6 +54,7 @@ class SearchState:
     trainer: Any  # Lightning's
     inputs_digest: str | None = None  # of the inputs searched, set once they are (summary.json)
     _replayed_digest: str | None = None  # what the replayed run's summary.json recorded
+    _digest_here: str | None = None  # this run directory's, before this run rewrote it
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["ffade"] = {
@@ -88,6 +89,16 @@ class SearchState:
         # read now: a resume in its own directory (a pinned version) rewrites its summary.json
         self._replayed_digest = _summary_digest(self._replay_dir)
 
+    def start_search_run(self) -> Path:
+        """Start the run (:meth:`~ffade.run_base.RunModule.start_run`, summary.json status
+        "created") once the digest its directory's summary.json holds is read: a resume into its
+        own directory (a pinned version) rewrites that file, which the check of a checkpoint
+        saved before checkpoints kept the digest reads (:meth:`on_fit_start`)."""
+        run_dir = self.start_run()
+        self._digest_here = _summary_digest(run_dir)
+        self.write_summary()
+        return run_dir
+
     def on_fit_start(self) -> None:
         if self._replay_dir is not None:
             self.check_same_inputs(self._replayed_digest, self._replay_dir)
@@ -99,7 +110,7 @@ class SearchState:
             self.check_same_inputs(state["inputs_digest"])
         else:  # a checkpoint from before it kept the digest: its run's summary.json has it
             run_dir = checkpoint_run_dir(self.trainer.ckpt_path, state.get("run_dir"))
-            self.check_same_inputs(None if run_dir is None else _summary_digest(run_dir))
+            self.check_same_inputs(self._recorded_digest(run_dir))
         self.evaluator.load_state_dict(state["evaluator"])
         self.rng.bit_generator.state = state["rng"]
         self.env.np_random.bit_generator.state = state["env_rng"]
@@ -130,7 +141,18 @@ class SearchState:
             return
         where = option_path("--ckpt_path", resumed or self.trainer.ckpt_path)
         dataset = spec_dict(self.task_spec)["dataset"]["name"]
-        check_resumed(self.inputs_digest, searched, dataset, where)
+        now, self.inputs_digest = self.inputs_digest, searched
+        # the run searched those: its summary.json, rewritten as a refused resume in its own
+        # directory fails, keeps them, and the same resume tried again is refused again
+        check_resumed(now, searched, dataset, where)
+
+    def _recorded_digest(self, run_dir: Path | None) -> str | None:
+        """The digest ``run_dir``'s summary.json recorded; this run's own as it was at start."""
+        if run_dir is None:
+            return None
+        if self.run_dir is not None and Path(run_dir).resolve() == self.run_dir.resolve():
+            return self._digest_here
+        return _summary_digest(run_dir)
 
     def explorer_state(self) -> dict[str, Any]:
         """Subclass state beyond parameters (replay buffer, tables) for checkpoints."""

@@ -1,5 +1,5 @@
 """Where ``ffade feedback``'s questions go and how a person's answers are read: the questions
-on the terminal (stderr, or stdout where only stdout is one), the answers from standard input,
+on the terminal (:mod:`ffade.question_stream`), the answers from standard input,
 edited with readline when typed at a terminal.
 
 Split from :mod:`ffade.feedback.command` (which runs the review) as the terminal's own job.
@@ -109,15 +109,16 @@ def _edited_line(prompt: str) -> str:
     written before it is lost when readline redraws the line: Ctrl-L showed `medium` alone on
     a cleared screen, and the cursor moved as if the line began at column 0), so the prompt is
     ``input``'s, and a standard output redirected (``ffade feedback RUN > log``) points at the
-    questions' terminal (stderr) for the moment the line is typed: the log keeps the result.
-    With stderr redirected (``2>log``) stdout is the questions' terminal itself."""
+    questions' terminal (stderr; ``/dev/tty`` under ``&>log``) for the moment the line is typed:
+    the log keeps the result. With stderr redirected (``2>log``) stdout is the questions'
+    terminal itself."""
     with contextlib.suppress(ImportError):  # not on Windows, whose console edits lines itself
         import readline  # noqa: F401  loading it gives input() its line editing
 
     sys.stdout.flush()
     redirected = None if sys.stdout.isatty() else os.dup(1)
     if redirected is not None:
-        os.dup2(2, 1)
+        os.dup2(questions().fileno(), 1)
     try:
         return input(prompt)
     finally:

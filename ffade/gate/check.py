@@ -37,7 +37,7 @@ from ffade.gate.suite_values import check_plugin_spec
 from ffade.plugin_checks import OutputKindError
 from ffade.records import MITIGATION_FILE, SUMMARY_FILE
 from ffade.said_once import say_notes
-from ffade.shell_words import shell_path
+from ffade.shell_words import option_path, shell_path
 from ffade.stderr_lines import to_devnull
 from ffade.writable import removed_if_refused, writable_file, written
 from ffade.yamlfile import read_text, yaml_problem
@@ -87,51 +87,51 @@ def _target_from(text: str) -> dict[str, Any]:
             "target spec (was a variable that names it left unset?), or leave --target out to "
             "check the suite's own target"
         )
-    path = Path(text)
+    path, given = Path(text), option_path("--target", text)  # quoted as it is typed
     if path.is_dir():
         if (path.parent / MITIGATION_FILE).is_file():  # a fine-tune's lora/ or checkpoints/
             raise FfadeError(
-                f"--target {text}: the fine-tune's verdict is one folder up; give its run "
+                f"{given}: the fine-tune's verdict is one folder up; give its run "
                 f"directory: --target {shell_path(path.parent)}"
             )
         if (path / "mitigate" / MITIGATION_FILE).is_file():  # an `ffade loop` directory
             raise FfadeError(
-                f"--target {text}: a loop's directory; its fine-tune is the one to check: "
+                f"{given}: a loop's directory; its fine-tune is the one to check: "
                 f"--target {shell_path(path / 'mitigate')}"
             )
         if not (path / MITIGATION_FILE).is_file():  # a discovery run, or a fine-tune not done
             if _is_discovery_run(path):
                 raise FfadeError(
-                    f"--target {text}: a discovery run, not a fine-tune: --target wants the model "
+                    f"{given}: a discovery run, not a fine-tune: --target wants the model "
                     "to check instead of the suite's, so give a fine-tune's run directory or its "
                     f"{MITIGATION_FILE} (a loop's mitigate/), or a target spec such as "
                     "'{name: digits_cnn, args: {weights: model.pt}}'; leave --target out to "
                     "check the suite's own target"
                 )
             raise FfadeError(
-                f"--target {text}: no {MITIGATION_FILE} there, so it is no finished fine-tune's "
+                f"{given}: no {MITIGATION_FILE} there, so it is no finished fine-tune's "
                 f"run directory; give a fine-tune's run directory, a mitigation.json, or a "
                 "target spec such as '{name: digits_cnn, args: {weights: model.pt}}'"
             )
         path = path / MITIGATION_FILE
     if path.suffix == ".json" or path.name == MITIGATION_FILE:
         if not path.is_file():
-            raise FfadeError(f"--target: {path} not found")
+            raise FfadeError(f"--target: {shell_path(path)} not found")
         try:
             record = json.loads(read_text(path))
         except json.JSONDecodeError as error:
-            raise FfadeError(f"--target: {path} is not valid JSON ({error})") from error
+            raise FfadeError(f"--target: {shell_path(path)} is not valid JSON ({error})") from error
         except FfadeError as error:  # a byte that is not UTF-8 was a UnicodeDecodeError traceback
             raise FfadeError(f"--target: {error}") from None
         fixed = record.get("fixed_target") if isinstance(record, dict) else None
         if not isinstance(fixed, dict) or "name" not in fixed:
             raise FfadeError(
-                f"--target: {path} has no fixed_target {{name, args}}: it is no fine-tune's "
-                "mitigation.json (a rejected fix's names the original target)"
+                f"--target: {shell_path(path)} has no fixed_target {{name, args}}: it is no "
+                "fine-tune's mitigation.json (a rejected fix's names the original target)"
             )
         if record.get("accepted") is False:  # its fixed_target is the original: say so
             print(
-                f"ffade: note: --target {text}: that fix was rejected "
+                f"ffade: note: {given}: that fix was rejected "
                 f"({record.get('reason', 'see its mitigation.json')}), so this checks the "
                 "original model",
                 file=sys.stderr,
@@ -143,24 +143,24 @@ def _target_from(text: str) -> dict[str, Any]:
         spec = None
     if path.is_file() and path.suffix in (".pt", ".pth", ".ckpt", ".safetensors"):
         raise FfadeError(  # weights, not a model: the suite's target loads them
-            f"--target {text}: a weights file is no target; check the suite's target with "
+            f"{given}: a weights file is no target; check the suite's target with "
             f"these weights: --target-arg {shlex.quote(f'weights={text}')}"
         )
     if isinstance(spec, str) and not path.exists() and _PLUGIN_NAME.fullmatch(text):
         raise FfadeError(  # "give a target spec such as '{name: digits_cnn, ...}'" for digits_cnn
-            f"--target {text}: no file or directory of that name, and a plugin name alone is no "
+            f"{given}: no file or directory of that name, and a plugin name alone is no "
             f"target spec: write --target {shlex.quote(f'{{name: {text}}}')} (args: {{...}} for "
             "its arguments), or give a mitigation.json or a fine-tuner's run directory"
         )
     if not isinstance(spec, dict) and not path.exists() and ("/" in text or path.suffix):
         raise FfadeError(  # a fine-tune's folder deleted or mistyped: not "give a run directory"
-            f"--target {text}: no such file or directory; give a mitigation.json, a fine-tuner's "
+            f"{given}: no such file or directory; give a mitigation.json, a fine-tuner's "
             "run directory, or a target spec such as '{name: digits_cnn, args: {weights: "
             "model.pt}}'"
         )
     if not isinstance(spec, dict) or "name" not in spec:
         raise FfadeError(
-            f"--target {text!r}: give a mitigation.json, a fine-tuner's run directory, or a "
+            f"{given}: give a mitigation.json, a fine-tuner's run directory, or a "
             "target spec such as '{name: digits_cnn, args: {weights: model.pt}}'"
         )
     return spec
@@ -196,9 +196,8 @@ def _check_junit_name(path: Path) -> None:
     """JUnit is XML: ``--junit out.json`` wrote XML under a JSON name, as export refuses for
     ``--to suite.json``; a CI step that globs ``*.xml`` would also miss it."""
     if path.suffix.lower() != ".xml":
-        raise FfadeError(
-            f"--junit {path}: the JUnit report is XML; name it .xml (--junit check.xml)"
-        )
+        where = option_path("--junit", path)  # quoted as it is typed
+        raise FfadeError(f"{where}: the JUnit report is XML; name it .xml (--junit check.xml)")
 
 
 def _check_junit_overwrite(path: Path) -> None:
@@ -207,14 +206,15 @@ def _check_junit_overwrite(path: Path) -> None:
         return
     with path.open("rb") as file:
         head = file.read(512).lstrip(b"\xef\xbb\xbf \t\r\n")
+    where = option_path("--junit", path)  # quoted as it is typed
     if head and not head.startswith(b"<"):
         raise FfadeError(
-            f"--junit {path}: a file that is no XML is there; check overwrites only an earlier "
+            f"{where}: a file that is no XML is there; check overwrites only an earlier "
             "JUnit report: give another file name"
         )
     if head and _root_tag(path) not in ("testsuites", "testsuite"):  # a pom.xml, say
         raise FfadeError(
-            f"--junit {path}: an XML file that is no JUnit report is there (its root is not "
+            f"{where}: an XML file that is no JUnit report is there (its root is not "
             "<testsuites> or <testsuite>); check overwrites only an earlier JUnit report: give "
             "another file name"
         )

@@ -341,16 +341,16 @@ def _nothing_to_guard(run_dir: Path, found: FailureSlices, slices: str) -> str:
             searched = f"none of its {made} evaluations failed"
             searched += f" ({invalid} invalid)" if invalid else ""
         return (
-            f"{run_dir} has no failure to guard: {searched}; search longer (a larger budget, "
-            "another seed) or export a run that found failures"
+            f"{shell_path(run_dir)} has no failure to guard: {searched}; search longer (a larger "
+            "budget, another seed) or export a run that found failures"
         )
     if slices == "rules":
         hint = regions_instead(run_dir, found.threshold, found.min_evaluations, to="export")
         if hint:
-            return f"{run_dir}: {hint}"
+            return f"{shell_path(run_dir)}: {hint}"
     kind = "rule" if slices == "rules" else "region"
     return (
-        f"{run_dir} has no failure {kind} at --threshold {found.threshold:g} and "
+        f"{shell_path(run_dir)} has no failure {kind} at --threshold {found.threshold:g} and "
         f"--min-evaluations {found.min_evaluations}: nothing to guard; a lower --threshold or "
         "--min-evaluations finds slices of rarer or less evaluated failures"
     )

@@ -17,6 +17,7 @@ from ffade.errors import FfadeError
 from ffade.evaluation_log import logged_table
 from ffade.log_table import LogTable
 from ffade.records import POLICY_FILE, read_summary
+from ffade.shell_words import shell_path
 from ffade.summarize.grid import Grid, read_grid
 
 
@@ -35,7 +36,7 @@ _MEND = "mend or remove that line"
 def check_records(run_dir: Path, grid: Grid, table: LogTable, num_inputs: Any) -> None:
     """One line naming the first record off the grid or of an input not searched: log and
     summary are not of one run (input 9999 was counted; -1 would picture the last input)."""
-    shape, log = grid.shape, run_dir / "evaluations.jsonl"
+    shape, log = grid.shape, shell_path(run_dir / "evaluations.jsonl")
     off = _first(_off_grid(table, shape))
     if off is not None:
         raise FfadeError(
@@ -80,14 +81,16 @@ def read_policy(run_dir: Path, shape: tuple[int, ...]) -> np.ndarray | None:
         policy = np.load(path).astype(float).ravel()
     except (OSError, EOFError, ValueError, TypeError) as error:
         raise FfadeError(
-            f"{path} is damaged ({str(error).split('. ')[0][:80]}); expected the float32 "
-            "action probabilities the explorer saves, one per grid state"
+            f"{shell_path(path)} is damaged ({str(error).split('. ')[0][:80]}); expected the "
+            "float32 action probabilities the explorer saves, one per grid state"
         ) from None
     if policy.size != int(np.prod(shape)):
         raise FfadeError(
-            f"{path} holds {policy.size} probabilities but the concept grid has "
+            f"{shell_path(path)} holds {policy.size} probabilities but the concept grid has "
             f"{int(np.prod(shape))} states ({' x '.join(map(str, shape))}); it needs one per state"
         )
     if not np.all(np.isfinite(policy)) or np.any(policy < 0) or policy.sum() <= 0:
-        raise FfadeError(f"{path} must hold finite non-negative probabilities with a positive sum")
+        raise FfadeError(
+            f"{shell_path(path)} must hold finite non-negative probabilities with a positive sum"
+        )
     return (policy / policy.sum()).reshape(shape)

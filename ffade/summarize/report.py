@@ -25,6 +25,7 @@ from ffade.errors import FfadeError, OneLineParser, user_path
 from ffade.evaluation_log import is_large_log, report_summary, say_run_state
 from ffade.folder_options import folder_path
 from ffade.records import check_run_dir, write_text_atomic
+from ffade.shell_words import shell_path
 from ffade.shown_numbers import share
 from ffade.summarize.comparison import (
     held_out_numbers,
@@ -196,8 +197,8 @@ def _check_tensorboard_writable(run_dir: Path, out: str | Path | None, tensorboa
         return
     if not os.access(run_dir, os.W_OK | os.X_OK):
         raise FfadeError(
-            f"{run_dir}: cannot write in this directory ({why_not(run_dir)}), where the report "
-            "adds its pictures to the run's TensorBoard; add --no-tensorboard "
+            f"{shell_path(run_dir)}: cannot write in this directory ({why_not(run_dir)}), where "
+            "the report adds its pictures to the run's TensorBoard; add --no-tensorboard "
             "(tensorboard=False from Python)"
         )
 

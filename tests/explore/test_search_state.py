@@ -55,12 +55,18 @@ def _photos(root: Path, first: int, count: int) -> list[Path]:
     return made
 
 
-def test_a_resume_on_a_folder_changed_since_is_one_error_line(tmp_path: Path) -> None:
-    """A search stopped partway resumed on an ``image_folder`` that gained photos since: the task
-    was rebuilt from the folder as it is now, whose splits are reshuffled, and the resumed run
-    went on with the first part's memo and failures over other inputs, in silence (exit 0, a
-    summary.json digest unlike the first part's). From its checkpoint or by replaying its log
-    (a run killed before its first checkpoint), it is now one line, exit 2, and no new run."""
+CHANGED = (
+    "dataset 'image_folder' no longer gives the discovery inputs the run searched (its "
+    "files were added, removed or changed since, or its splits draw on more than its "
+    "arguments), so the resumed search would go on over other inputs than its first part "
+    "searched; put the data back as it was to resume it, or drop --ckpt_path to start a new "
+    "run on the data as it is now"
+)
+
+
+def _stopped_photo_run(tmp_path: Path) -> Path:
+    """A search of 20 photos per class in ``tmp_path/photos``, stopped by ``max_steps`` 3
+    before its budget: its run directory, ``runs/photos/version_0``."""
     _photos(tmp_path / "photos", 0, 20)
     config = {
         "seed_everything": 0,
@@ -100,7 +106,18 @@ def test_a_resume_on_a_folder_changed_since_is_one_error_line(tmp_path: Path) ->
         "fit", "--config", "photos.yaml", "--trainer.max_steps", "3", cwd=tmp_path
     )
     assert stopped.returncode == 0, stopped.stderr[-2000:]
-    run = tmp_path / "runs" / "photos" / "version_0"
+    return tmp_path / "runs" / "photos" / "version_0"
+
+
+def test_a_resume_on_a_folder_changed_since_is_one_error_line(tmp_path: Path) -> None:
+    """A search stopped partway resumed on an ``image_folder`` that gained photos since: the task
+    was rebuilt from the folder as it is now, whose splits are reshuffled, and the resumed run
+    went on with the first part's memo and failures over other inputs, in silence (exit 0, a
+    summary.json digest unlike the first part's). From its checkpoint or by replaying its log
+    (a run killed before its first checkpoint), it is now one line, exit 2, and no new run:
+    the note that a search a trainer limit stopped goes on to its budget came first, for a run
+    that then never went on."""
+    run = _stopped_photo_run(tmp_path)
     searched = json.loads((run / "summary.json").read_text())["inputs_digest"]
     killed = tmp_path / "killed"  # as a run killed before it kept a checkpoint leaves it
     shutil.copytree(run, killed)
@@ -108,13 +125,6 @@ def test_a_resume_on_a_folder_changed_since_is_one_error_line(tmp_path: Path) ->
     summary = json.loads((killed / "summary.json").read_text())
     (killed / "summary.json").write_text(json.dumps(dict(summary, status="interrupted")))
     added = _photos(tmp_path / "photos", 20, 5)
-    changed = (
-        "dataset 'image_folder' no longer gives the discovery inputs the run searched (its "
-        "files were added, removed or changed since, or its splits draw on more than its "
-        "arguments), so the resumed search would go on over other inputs than its first part "
-        "searched; put the data back as it was to resume it, or drop --ckpt_path to start a new "
-        "run on the data as it is now"
-    )
     config_path = str(run / "config.yaml")
     for resumed, named in [
         (str(run), str(run / "checkpoints" / "last.ckpt")),
@@ -125,7 +135,7 @@ def test_a_resume_on_a_folder_changed_since_is_one_error_line(tmp_path: Path) ->
             cwd=tmp_path,
         )  # fmt: skip
         assert result.returncode == 2, result.stderr[-2000:]
-        assert result.stderr.splitlines()[-1] == f"ffade: error: --ckpt_path {named}: {changed}"
+        assert result.stderr.splitlines() == [f"ffade: error: --ckpt_path {named}: {CHANGED}"]
         assert sorted(p.name for p in (tmp_path / "runs" / "photos").iterdir()) == ["version_0"]
     for photo in added:  # the folder as it was: the run resumes, and searches what it did
         photo.unlink()
@@ -137,3 +147,29 @@ def test_a_resume_on_a_folder_changed_since_is_one_error_line(tmp_path: Path) ->
     resumed_run = tmp_path / "runs" / "photos" / "version_1"
     summary = json.loads((resumed_run / "summary.json").read_text())
     assert summary["inputs_digest"] == searched and summary["evaluations"] == 60
+
+
+def test_an_old_checkpoint_resumed_in_its_own_pinned_run_is_checked_too(tmp_path: Path) -> None:
+    """A checkpoint saved before checkpoints kept the inputs' digest is checked against its run's
+    summary.json; resumed into its own directory (its config.yaml pins ``version: 0``), the
+    resume rewrote that file before it was read, so the digest read was the resume's own and a
+    changed folder went unchecked (exit 0). Now it is refused, and again when tried again: the
+    refusal leaves the digest of the inputs the run searched in its summary.json."""
+    run = _stopped_photo_run(tmp_path)
+    checkpoint = torch.load(run / "checkpoints" / "last.ckpt", weights_only=False)
+    del checkpoint["ffade"]["inputs_digest"]  # as an older ffade saved it
+    torch.save(checkpoint, run / "checkpoints" / "last.ckpt")
+    config = yaml.safe_load((run / "config.yaml").read_text())
+    config["trainer"]["logger"]["init_args"]["version"] = 0
+    (run / "config.yaml").write_text(yaml.safe_dump(config))
+    searched = json.loads((run / "summary.json").read_text())["inputs_digest"]
+    _photos(tmp_path / "photos", 20, 5)
+    named = run / "checkpoints" / "last.ckpt"
+    for _ in range(2):
+        result = ffade(
+            "fit", "--config", str(run / "config.yaml"), "--ckpt_path", str(run),
+            "--trainer.max_steps", "-1", cwd=tmp_path,
+        )  # fmt: skip
+        assert result.returncode == 2, result.stderr[-2000:]
+        assert result.stderr.splitlines()[0] == f"ffade: error: --ckpt_path {named}: {CHANGED}"
+        assert json.loads((run / "summary.json").read_text())["inputs_digest"] == searched

@@ -221,6 +221,30 @@ def test_with_stderr_redirected_the_person_still_sees_the_questions(
     assert answers == [(regions[0].id, "medium")]
 
 
+def test_with_both_streams_redirected_the_person_still_sees_the_questions(
+    run: Path, regions: list[Region], tmp_path: Path
+) -> None:
+    """`ffade feedback RUN &>log` with the answers typed at the terminal: stdout and stderr are
+    both the log, so the questions went there and the person saw nothing while the command
+    waited. They go to the controlling terminal (/dev/tty) now; an answer is still edited at
+    the prompt, and the log holds the closing lines alone."""
+    log = tmp_path / "log"
+    with open(log, "w") as file:
+        terminal = Terminal("feedback", str(run), "--slices", "regions", stdout=file, stderr=file)
+        ask = "priority [h/m/l/s, q to stop]: "
+        shown = terminal.wait_for(ask)
+        assert f"{run}: 3 failure regions" in shown and f"\n[1/3] {regions[0].id}  " in shown
+        terminal.type("mdium" + LEFT * 4 + "e")  # medium, mended with an arrow key
+        assert f"\n[2/3] {regions[1].id}  " in terminal.wait_for(ask)
+        terminal.type("q")
+        assert terminal.close() == 0
+    written = log.read_text()
+    assert "priority [" not in written and "[1/3]" not in written, written
+    assert written.startswith("stopped; answers so far are saved."), written
+    answers = [(r.id, r.priority) for r in read_feedback(run / "feedback.yaml").regions]
+    assert answers == [(regions[0].id, "medium")]
+
+
 def test_a_second_session_never_saves_over_the_first_ones_answers(
     run: Path, regions: list[Region]
 ) -> None:

@@ -702,6 +702,29 @@ def test_check_notes_a_package_whose_version_changed_since_export(
     assert f"ffade 0.0.1 -> {now}, ffade-gone 1.0 -> not installed" in notes[0]
 
 
+def test_a_target_under_a_folder_with_a_space_is_named_quoted(
+    suite_path: Path, tmp_path: Path, capsys
+) -> None:
+    """`--target '/tmp/my runs/...'` was named back unquoted (`--target /tmp/my runs/...`), as
+    two words, and a word neither a file nor a spec in Python's repr; ffade's other errors and
+    `next:` lines quote a path as a shell takes it."""
+    folder = tmp_path / "my runs"
+    folder.mkdir()
+    (folder / "broken.json").write_text("{")
+    for given, said in [
+        (
+            folder / "loop" / "mitigate",
+            f"--target {shlex.quote(str(folder / 'loop' / 'mitigate'))}:",
+        ),
+        (folder / "broken.json", f"--target: {shlex.quote(str(folder / 'broken.json'))}"),
+        ("42", "--target 42:"),  # neither a file nor a spec: as typed, not in Python's repr
+    ]:
+        assert main(["check", "--suite", str(suite_path), "--target", str(given)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(f"ffade: error: {said}"), err
+        assert "\n" not in err
+
+
 def test_a_target_path_that_is_not_there_says_so(suite_path: Path, tmp_path: Path, capsys) -> None:
     """A deleted fine-tune's folder was told to give a fine-tuner's run directory: it had."""
     gone = tmp_path / "loop" / "mitigate"

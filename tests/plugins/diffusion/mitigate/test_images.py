@@ -59,4 +59,4 @@ def test_an_unreadable_image_is_one_line_naming_it_and_the_key(tmp_path: Path) -
         read_class_images(tmp_path, (8, 8))
     message = str(caught.value)
     assert message.startswith("model.init_args.class_images: cannot read image ")
-    assert "blank.png': the file is empty" in message and "\n" not in message
+    assert "blank.png: the file is empty" in message and "\n" not in message

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shlex
 import struct
 import warnings
 import zlib
@@ -600,7 +601,7 @@ def test_an_empty_image_file_says_it_is_empty(tmp_path: Path) -> None:
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "blank.png").write_bytes(b"")
     images = ImageFolderDataset(str(tmp_path), image_size=32, fractions=(1.0, 0.0, 0.0))
-    with pytest.raises(FfadeError, match=r"blank\.png': the file is empty; replace it or move"):
+    with pytest.raises(FfadeError, match=r"blank\.png: the file is empty; replace it or move"):
         images.image(0)
 
 
@@ -657,3 +658,19 @@ def test_classes_of_another_shape_are_one_line_naming_the_key(
         (tmp_path / name).write_text(text)
         with pytest.raises(FfadeError, match=rf"classes file '.*{name}' {message}|{message}"):
             ImageFolderDataset(str(image_root), classes=str(tmp_path / name))
+
+
+def test_an_unreadable_image_is_named_as_a_shell_takes_it(tmp_path: Path) -> None:
+    """Under a folder with a space, an unreadable photo was named in Python's repr
+    (`cannot read image '/tmp/my photos/cat/broken.png'`); it is quoted as a shell takes it,
+    as ffade's other errors quote a path."""
+    root = tmp_path / "my photos"
+    for name in ("cat", "dog"):
+        (root / name).mkdir(parents=True)
+        Image.new("RGB", (8, 8)).save(root / name / "0.png")
+    (root / "cat" / "it's broken.png").write_bytes(b"not a png")
+    data = ImageFolderDataset(str(root), fractions=(1.0, 0.0, 0.0))
+    with pytest.raises(FfadeError) as caught:
+        list(data.split("discovery"))
+    quoted = shlex.quote(str(root / "cat" / "it's broken.png"))
+    assert f"cannot read image {quoted}: " in str(caught.value)
