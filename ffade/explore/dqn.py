@@ -241,7 +241,8 @@ class DQNExplorer(Explorer, MacroscopicPlan):
         :data:`MIN_TARGET_ROWS` states, or a GPU, whose kernels change with the shape, embed
         every move as before (a test checks both ways agree)."""
         inputs = self.q_network.action_inputs(
-            self._action_features(moves.next_states, moves.stop, moves.evaluated)
+            self._action_features(moves.next_states, moves.stop, moves.evaluated),
+            torch.as_tensor(moves.next_states, device=self.device),
         )
         coords = self._coords(states)
         online = self.q_network.score(features, coords, inputs)

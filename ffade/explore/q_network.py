@@ -75,6 +75,15 @@ class QNetwork(nn.Module):
         self.register_buffer("centers", centers, persistent=False)
         self.register_buffer("widths", widths, persistent=False)
         self.register_buffer("bump_concept", concepts, persistent=False)
+        # each concept's table of its grid values' bumps (values x its bumps), by the formula
+        # itself, for states given as grid indices (:meth:`state_bumps`); concept i's bumps are
+        # the i-th run of columns (bump_centers lists them concept by concept)
+        self.num_bump_tables = len(grids)
+        for i, grid in enumerate(grids):
+            values = torch.zeros(len(grid), len(grids))
+            values[:, i] = torch.as_tensor(np.asarray(grid, np.float64).astype(np.float32))
+            table = self.bumps(values)[:, concepts == i].contiguous()
+            self.register_buffer(f"bump_table_{i}", table, persistent=False)
         self.observation_tower = nn.Sequential(
             nn.Linear(feature_dim + num_concepts, hidden_dim),
             nn.ReLU(),
@@ -94,11 +103,29 @@ class QNetwork(nn.Module):
         """actions (..., k + action_flags): coordinates of the state reached, then the flags."""
         return self.action_tower(self.action_inputs(actions))
 
-    def action_inputs(self, actions: torch.Tensor) -> torch.Tensor:
+    def action_inputs(
+        self, actions: torch.Tensor, states: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """What the action tower reads: ``actions`` and their bumps. A function of the grids
         only, never of the weights, so the online and target networks share one (a double DQN
-        target rates the moves the online network scored)."""
-        return torch.cat([actions, self.bumps(actions)], -1)
+        target rates the moves the online network scored). ``states``: the grid indices of the
+        states the actions lead to, where known (their bumps are then looked up)."""
+        bumps = self.bumps(actions) if states is None else self.state_bumps(states)
+        return torch.cat([actions, bumps], -1)
+
+    def state_bumps(self, states: torch.Tensor) -> torch.Tensor:
+        """:meth:`bumps` of the coordinates of ``states`` (..., k), given as grid indices.
+
+        Looked up, not computed: the same bits (each value's bumps come from :meth:`bumps`),
+        one row pick per concept where the formula takes eight passes over (states x bumps);
+        with 20 concepts the 41 moves of each replayed state made it half the action tower's
+        time in a double DQN target.
+        """
+        flat = states.reshape(-1, self.num_bump_tables).T.contiguous()  # (k, n)
+        picked = [
+            getattr(self, f"bump_table_{i}").index_select(0, rows) for i, rows in enumerate(flat)
+        ]
+        return torch.cat(picked, -1).reshape(*states.shape[:-1], -1)
 
     def bumps(self, actions: torch.Tensor) -> torch.Tensor:
         """(..., bumps): how close each coordinate of ``actions`` is to each of its bumps' centers.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
@@ -37,8 +36,9 @@ def snap(landscape: Landscape, coordinates: np.ndarray, mass: np.ndarray) -> np.
     for atom, atom_mass in enumerate(mass):
         choices = [np.flatnonzero(tied[atom]) for tied in nearest]
         share = atom_mass / math.prod(len(c) for c in choices)
-        for state in itertools.product(*choices):
-            grid[state] += share
+        # every corner of the box at once: one Python step per corner took 2^k of them for an
+        # atom halfway on each of k concepts (20 concepts of two values: 10^6 per atom, minutes)
+        grid[np.ix_(*choices)] += share
     return grid
 
 

@@ -42,3 +42,25 @@ def test_q_is_the_dot_product_of_the_two_embeddings():
     expected = torch.einsum("ne,nme->nm", observations, network.embed_actions(actions))
     assert q.shape == (4, 7)
     torch.testing.assert_close(q, expected)
+
+
+def test_bumps_looked_up_by_grid_index_are_the_formulas_bits():
+    """A double DQN target looks the bumps of every move's state up by grid index (the formula's
+    eight passes over moves x bumps were half the action tower's time with 20 concepts): the
+    lookup must give the formula's bits, or the same seed makes other decisions. Grids in
+    thirds, uneven and long (bumps spread evenly) included."""
+    grids = [
+        np.array([0.0, 1.0]),
+        np.linspace(0.0, 1.0, 4),  # thirds: 1/3 rounds in float32
+        np.array([0.0, 0.05, 0.3333333, 1 / 3, 0.9999, 1.0]),
+        np.linspace(0.0, 1.0, 40),  # more values than bumps
+    ]
+    network = QNetwork(feature_dim=5, num_concepts=4, hidden_dim=16, grids=grids, action_flags=2)
+    rng = np.random.default_rng(0)
+    states = np.stack([rng.integers(0, len(g), (64, 9)) for g in grids], -1)  # 64 states x 9
+    coords = np.stack([g.astype(np.float32)[states[..., i]] for i, g in enumerate(grids)], -1)
+    actions = torch.cat([torch.as_tensor(coords), torch.ones(64, 9, 2)], -1)
+    looked_up = network.action_inputs(actions, torch.as_tensor(states))
+    computed = network.action_inputs(actions)
+    assert looked_up.shape == computed.shape == (64, 9, 4 + 2 + len(network.centers))
+    assert torch.equal(looked_up.view(torch.int32), computed.view(torch.int32))  # bit for bit
