@@ -3,8 +3,10 @@ from __future__ import annotations
 import functools
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import TypeVar
 
 import numpy as np
 import pytest
@@ -81,6 +83,31 @@ def random_landscape(seed: int, shape: tuple[int, ...] = (5, 3)) -> Landscape:
         neutral=(0, 0),
         policy=rng.dirichlet(np.ones(int(np.prod(shape)))).reshape(shape),
     )
+
+
+T = TypeVar("T")
+
+
+def lines_run_in_ffade(call: Callable[[], T]) -> tuple[T, int]:
+    """``call()``'s result and the Python lines it ran in ffade's own modules: a loop over a
+    grid's states shows as millions of lines, counted the same on any machine (never timed)."""
+    package = str(Path(transport.__file__).parents[1])  # ffade/
+    lines = 0
+
+    def trace(frame: FrameType, event: str, _: object) -> object:
+        nonlocal lines
+        if not frame.f_code.co_filename.startswith(package):
+            return None
+        lines += event == "line"
+        return trace
+
+    before = sys.gettrace()  # a debugger's or coverage's tracer, put back after
+    sys.settrace(trace)
+    try:
+        result = call()
+    finally:
+        sys.settrace(before)
+    return result, lines
 
 
 def test_identical_landscapes_are_at_distance_zero(image_run) -> None:
@@ -224,23 +251,8 @@ def test_only_states_with_mass_enter_the_problem(monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr(ot, "emd2", counted_solve)
     monkeypatch.setattr(Landscape, "coordinates", counted_place)
-    package = str(Path(transport.__file__).parents[1])  # ffade/
-    lines = 0
-
-    def trace(frame: FrameType, event: str, _: object) -> object:
-        nonlocal lines
-        if not frame.f_code.co_filename.startswith(package):
-            return None
-        lines += event == "line"
-        return trace
-
     assert len(distribution(first).mass) == 2
-    before = sys.gettrace()  # a debugger's or coverage's tracer, put back after
-    sys.settrace(trace)
-    try:
-        distance = wasserstein_distance(first, second)
-    finally:
-        sys.settrace(before)
+    distance, lines = lines_run_in_ffade(lambda: wasserstein_distance(first, second))
     assert distance == pytest.approx(0.5 * np.linalg.norm(np.array([89, -20, -30]) / 99))
     assert problems == [(2, 2)] and placed == [2, 2, 2]
     assert lines < 10_000  # 112 here; a loop over the grid's states runs 10^6 times
@@ -714,22 +726,7 @@ def test_an_atom_halfway_on_twenty_concepts_is_spread_without_a_line_per_corner(
     coordinates = [np.array([0.0, 1.0])] * 20
     first = point_mass((0,) * 20, values, coordinates=coordinates)
     second = point_mass((1,) * 20, values, coordinates=coordinates)
-    package = str(Path(transport.__file__).parents[1])  # ffade/
-    lines = 0
-
-    def trace(frame: FrameType, event: str, _: object) -> object:
-        nonlocal lines
-        if not frame.f_code.co_filename.startswith(package):
-            return None
-        lines += event == "line"
-        return trace
-
-    before = sys.gettrace()  # a debugger's or coverage's tracer, put back after
-    sys.settrace(trace)
-    try:
-        middle = barycenter([first, second])
-    finally:
-        sys.settrace(before)
+    middle, lines = lines_run_in_ffade(lambda: barycenter([first, second]))
     np.testing.assert_allclose(middle.coordinates, 0.5)
     assert middle.grid_mass.shape == (2,) * 20
     assert (middle.grid_mass == 2.0**-20).all()  # every corner, exactly an even share
