@@ -97,6 +97,15 @@ class LastCheckpoint(Callback):
         self._training = False  # what follows (a fine-tune's check, pictures) is no step
         self.save(trainer)
 
+    @override
+    def on_fit_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        """A resumed run a trainer limit stops at once (its ``max_steps`` reached already) takes
+        no step: Lightning skips the training loop, and :meth:`on_train_end` with it, so the run
+        had no checkpoint of its own, and a resume of *it* found none and took the run for
+        finished. It saves the state it resumed from instead, now its own."""
+        if self._last_end is None and trainer.ckpt_path is not None:
+            self.save(trainer)
+
     def save_where_stopped(self, trainer: Trainer, every_rank: bool = False) -> None:
         """Save the run as a Ctrl-C, SIGTERM or SIGHUP left it, when that was between two steps.
 

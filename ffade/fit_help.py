@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from ffade.errors import FfadeError
-from ffade.other_key_hint import NO_DATA, module_class_guess, other_key_hint
+from ffade.other_key_hint import NO_DATA, module_class_guess, module_path_guess, other_key_hint
 
 DEFAULT_EXPLORER = "DQNExplorer"
 """The explorer the quickstart uses, whose arguments are shown in full."""
@@ -130,7 +130,8 @@ def class_path_hint(message: str, args: list[str] | None = None) -> str:
     if pattern is _UNKNOWN_CLASS[-1]:  # jsonargparse's words for it say nothing a user can use
         message = message.replace(match.group(0), f"unknown model class '{name}'")
     module = match.groupdict().get("module") or name.rpartition(".")[0]  # a plugin's module
-    guess = module_class_guess(module, name.rpartition(".")[2]) or model_class_guess(name)
+    guess = module_class_guess(module, name.rpartition(".")[2]) or module_path_guess(name)
+    guess = guess or model_class_guess(name)  # module_path_guess: ffade_text.mitigat.Class
     hint = f" (did you mean '{guess}'?)" if guess else ""
     # what is allowed, even with a guess: the guess may be wrong ("FooExplorer")
     return f"{message}{hint}; model classes: {', '.join(known.values())}, {PLUGIN_CLASSES}"

@@ -97,6 +97,8 @@ class ExactArgumentParser(LightningArgumentParser):
             key = self.print_config.get("key")  # the subcommand's: "fit"
             section = cfg.get(key) if key else cfg
             _check_before_printing(section)
+            if isinstance(section, Namespace):  # a key the run refuses, as the run says it
+                refuse_empty_keys(section)
             say_notes(printed_config_notes(getattr(self, "args", None), section))  # as the run's
         return super()._parse_common(cfg, *args, **kwargs)
 
@@ -128,6 +130,18 @@ def _check_before_printing(cfg: Namespace | None) -> None:
     if isinstance(task, dict):
         with named_under("model.init_args.task"):  # its keys as this config spells them
             check_task_config(task)
+
+
+def refuse_empty_keys(parsed: Namespace) -> None:
+    """Refuse a config file's key whose value is ``{}`` and that the parsed config lacks
+    (``arg: {}``, a misspelt ``args``): jsonargparse drops it without a word."""
+    for config_file in parsed.get("config") or []:
+        unknown = unparsed_empty_keys(config_file, parsed)
+        if unknown:
+            raise ConfigError(
+                f"{config_file}: unknown key '{unknown}' (an empty mapping); remove it or "
+                "spell it as ffade fit --help lists it"
+            )
 
 
 def _as_written(value: Any) -> Any:
@@ -166,13 +180,7 @@ class FfadeCLI(LightningCLI):
         refuse_data(parsed.get("data"))
         expand_run_folders(parsed.get("trainer"))  # config.yaml records the folder used
         use_root_dir(parsed.get("trainer"), args)  # may print a note
-        for config_file in parsed.get("config") or []:
-            unknown = unparsed_empty_keys(config_file, parsed)
-            if unknown:
-                raise ConfigError(
-                    f"{config_file}: unknown key '{unknown}' (an empty mapping); remove it or "
-                    "spell it as ffade fit --help lists it"
-                )
+        refuse_empty_keys(parsed)
 
     def _set_seed(self) -> None:
         """Lightning's, after :func:`ffade.rng.config_seed` checks the seed and draws ``true``'s."""

@@ -9,9 +9,13 @@ under the key of the field it was reading when it gave up: ``--model.init_args.t
 from __future__ import annotations
 
 import difflib
+import importlib
 import inspect
+import pkgutil
 import re
 import sys
+from contextlib import suppress
+from pathlib import Path
 
 import yaml
 
@@ -102,7 +106,17 @@ def other_key_hint(message: str, key: str, args: list[str]) -> str:
     model class"). ``args``, the command's arguments, give the key and value as typed."""
     missing = _NO_CLASS.search(message)
     if missing:  # class_path: ...TensorBoardLoger was told no closest class, nor any class
-        return message + _classes_hint(missing.group("module"), missing.group("name"))
+        module, name = missing.group("module"), missing.group("name")
+        hint = _classes_hint(module, name)
+        if "(did you mean" in hint:  # a misspelt class: its module imported
+            return message + hint
+        written = " ".join([message, *args, *_config_texts(args)])
+        typed = re.search(rf"{re.escape(module)}\.{name}\.[\w.]+", written)
+        # no whole path found: the module alone (``module.`` imports any module)
+        guess = module_path_guess(typed.group(0) if typed else f"{module}.{name}.")
+        if guess:  # a misspelt module (lightning.pytorch.logers.CSVLogger): no class is close
+            return f"{message} (did you mean '{guess}'?)"
+        return message + hint
     for pattern in _NEITHER:
         match = pattern.search(message)
         if match:
@@ -126,7 +140,55 @@ def other_key_hint(message: str, key: str, args: list[str]) -> str:
             f"{key}: expected a mapping of keys to values, or a YAML file of one; "
             f"got {value}{after}"
         )
+    guess = module_path_guess(value) if re.fullmatch(r"\w+(\.\w+)+", value) else None
+    if guess:  # lightning.pytorch.callbaks.EarlyStopping
+        after += f" (did you mean '{guess}'?)"
     return f"{key}: {value} is neither a class (module.Class) nor a readable file{after}"
+
+
+def _config_texts(args: list[str]) -> list[str]:
+    """The text of each ``--config`` file in ``args`` that reads: where a class path it writes
+    is found whole."""
+    texts = []
+    for i, arg in enumerate(args):
+        flag, equals, given = arg.partition("=")
+        if flag == "--config":
+            path = given if equals else (args[i + 1] if i + 1 < len(args) else "")
+            with suppress(OSError, UnicodeDecodeError):
+                texts.append(Path(path).read_text(encoding="utf-8"))
+    return texts
+
+
+def module_path_guess(path: str) -> str | None:
+    """``path`` with its first misspelt module name replaced by the closest module that makes
+    it import (``lightning.pytorch.logers.CSVLogger`` -> ``...loggers.CSVLogger``), or None.
+
+    A class path whose module is misspelt got the import's error and no "did you mean", which a
+    misspelt class gets (:func:`_classes_hint`). The modules offered are the package's own
+    submodules: the parent imported already, so nothing new runs but the guess's import.
+    """
+    parts = path.split(".")
+    for i in range(1, len(parts) - 1):
+        parent = sys.modules.get(".".join(parts[:i]))
+        if parent is None or ".".join(parts[: i + 1]) in sys.modules:
+            continue
+        names = {m.name for m in pkgutil.iter_modules(getattr(parent, "__path__", []))}
+        names |= {n for n, v in vars(parent).items() if inspect.ismodule(v)}
+        for close in difflib.get_close_matches(parts[i], sorted(names), n=3):
+            guess = ".".join([*parts[:i], close, *parts[i + 1 :]])
+            if _imports(guess):
+                return guess.rstrip(".")
+        return None
+    return None
+
+
+def _imports(path: str) -> bool:
+    """Whether ``path`` (module.Class) names an attribute of a module that imports."""
+    module, _, name = path.rpartition(".")
+    try:
+        return hasattr(importlib.import_module(module), name) if name else True
+    except Exception:  # any module's import may fail in its own way: then it is no guess
+        return False
 
 
 def _typed(quoted: str, args: list[str]) -> tuple[str, object] | None:

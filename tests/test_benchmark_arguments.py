@@ -279,6 +279,16 @@ def test_help_shows_the_commands_and_what_they_print(monkeypatch, capsys, script
     assert says in capsys.readouterr().out
 
 
+def test_coverage_help_says_its_goal_without_an_unseen_issue(monkeypatch, capsys) -> None:
+    """--help said "the issue asks for at least 80%", an issue no user can read."""
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
+    monkeypatch.setattr(sys, "argv", ["coverage.py", "--help"])
+    with pytest.raises(SystemExit):
+        runpy.run_path(str(REPO / "benchmarks" / "coverage.py"), run_name="__main__")
+    said = " ".join(capsys.readouterr().out.split())
+    assert "the issue" not in said and "The goal is at least 80%" in said, said
+
+
 def test_scaling_says_when_a_point_dies_instead_of_waiting_for_it(monkeypatch) -> None:
     """benchmarks/scaling.py waited for ever on a point whose process died (killed for memory,
     a crash) without putting its result."""

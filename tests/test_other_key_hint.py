@@ -45,6 +45,51 @@ def test_a_misspelt_trainer_class_gets_the_closest_class_of_its_module(
 
 
 @pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (  # in the config file: the import error names the package, not the class path
+            ["--config", "{misspelt}"],
+            "trainer.logger: module 'lightning.pytorch' has no attribute 'logers' (did you mean "
+            "'lightning.pytorch.loggers.TensorBoardLogger'?)",
+        ),
+        (
+            ["--config", "{config}", "--trainer.logger", "lightning.pytorch.logers.CSVLogger"],
+            "trainer.logger: module 'lightning.pytorch' has no attribute 'logers' (did you mean "
+            "'lightning.pytorch.loggers.CSVLogger'?)",
+        ),
+        (
+            [
+                "--config",
+                "{config}",
+                "--trainer.callbacks+=lightning.pytorch.callbaks.EarlyStopping",
+            ],
+            "trainer.callbacks: lightning.pytorch.callbaks.EarlyStopping is neither a class "
+            "(module.Class) nor a readable file (did you mean "
+            "'lightning.pytorch.callbacks.EarlyStopping'?)",
+        ),
+        (  # a plugin's fine-tuner, in no list of ffade's own
+            ["--config", "{config}", "--model", "ffade_text.mitigat.Seq2SeqFineTuner"],
+            "model: unknown model class 'ffade_text.mitigat.Seq2SeqFineTuner' (did you mean "
+            "'ffade_text.mitigate.Seq2SeqFineTuner'?)",
+        ),
+    ],
+)
+def test_a_misspelt_module_in_a_class_path_gets_the_closest_module(
+    args: list[str], said: str, tmp_path: Path
+) -> None:
+    """``lightning.pytorch.logers.CSVLogger`` was told the import's error alone, where a
+    misspelt class gets the closest class."""
+    config = REPO / "configs" / "synthetic.yaml"
+    misspelt = tmp_path / "c.yaml"
+    misspelt.write_text(config.read_text().replace(".loggers.", ".logers."))
+    typed = [a.format(config=config, misspelt=misspelt) for a in args]
+    done = ffade_in_process("fit", *typed, "--print_config")
+    assert done.returncode == 2
+    assert len(done.stderr.splitlines()) == 1, done.stderr[-2000:]
+    assert done.stderr.startswith(f"ffade: error: {said}"), done.stderr
+
+
+@pytest.mark.parametrize(
     "logger",
     [
         f"{LOGGERS}.CSVLoger",  # a plain string

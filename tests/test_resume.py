@@ -155,6 +155,29 @@ def test_a_search_a_trainer_limit_stopped_goes_on_to_its_budget(
     assert len(whole.splitlines()) == 200 and resumed == whole
 
 
+def test_a_resumed_run_the_same_limit_stopped_at_once_goes_on_to_its_budget(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Resumed under its own max_steps, a stopped search takes no step: Lightning skipped its
+    training loop, so the new run saved no checkpoint, and resuming *that* run with no limit
+    said "already finished" at 80 of 200 evaluations."""
+    config = write_config(tmp_path / "c.yaml", budget=200, learning_starts=8)
+    assert main(["fit", "--config", str(config), "--trainer.max_steps", "4"]) == 0
+    runs = tmp_path / "runs" / "test"
+    first = runs / "version_0"
+    assert main(["fit", "--config", str(first / "config.yaml"), "--ckpt_path", str(first)]) == 0
+    again = runs / "version_1"  # stopped again at once, by its config.yaml's max_steps 4
+    capsys.readouterr()
+    resume = ["fit", "--config", str(again / "config.yaml"), "--ckpt_path", str(again)]
+    assert main([*resume, "--trainer.max_steps", "-1"]) == 0
+    out, err = capsys.readouterr()
+    assert "already finished" not in out + err, (out + err)[-2000:]
+    assert f"{again} was stopped by a trainer limit before its budget" in err, err[-2000:]
+    assert main(["fit", "--config", str(config)]) == 0  # never stopped
+    resumed, whole = ((runs / f"version_{n}" / "evaluations.jsonl").read_text() for n in (2, 3))
+    assert len(whole.splitlines()) == 200 and resumed == whole
+
+
 def test_a_run_killed_at_start_up_says_there_is_nothing_to_resume(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
