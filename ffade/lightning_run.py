@@ -97,8 +97,6 @@ class ExactArgumentParser(LightningArgumentParser):
             key = self.print_config.get("key")  # the subcommand's: "fit"
             section = cfg.get(key) if key else cfg
             _check_before_printing(section)
-            if isinstance(section, Namespace):  # a key the run refuses, as the run says it
-                refuse_empty_keys(section)
             say_notes(printed_config_notes(getattr(self, "args", None), section))  # as the run's
         return super()._parse_common(cfg, *args, **kwargs)
 

@@ -65,6 +65,10 @@ def written_path(call: ast.Call) -> ast.expr | None:
     return call.args[0] if call.args else None
 
 
+DEVICES = {"os.devnull", "'/dev/tty'"}
+"""Written paths that are devices (the questions' terminal), not files a crash could cut."""
+
+
 def unsafe_writes(path: Path) -> list[str]:
     """Each call in the module that writes a file other than an atomic_path's temporary."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -72,7 +76,7 @@ def unsafe_writes(path: Path) -> list[str]:
     found = []
     for node in ast.walk(tree):
         target = written_path(node) if isinstance(node, ast.Call) else None
-        if target is None or ast.unparse(target) == "os.devnull":  # a sink, not a file
+        if target is None or ast.unparse(target) in DEVICES:  # a sink or terminal, no file
             continue
         if not (isinstance(target, ast.Name) and target.id in safe):
             found.append(f"{path}:{node.lineno}: {ast.unparse(node)[:80]}")

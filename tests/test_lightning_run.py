@@ -64,22 +64,6 @@ def test_print_config_refuses_a_plugin_argument_a_run_refuses_in_the_same_line(
         assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").rglob("*.json"))
 
 
-def test_print_config_refuses_a_misspelt_key_holding_an_empty_mapping_as_the_run_does(
-    tmp_path: Path,
-) -> None:
-    """``target: {name: synthetic, arg: {}}``: jsonargparse drops an empty mapping without a
-    word; the run refused it after parsing, but --print_config printed the config."""
-    config = write_config(tmp_path / "c.yaml", explorer="ffade.explore.RandomExplorer", budget=32)
-    spec = yaml.safe_load(config.read_text())["model"]["init_args"]["task"]
-    _with_task(config, target={**spec["target"], "arg": {}})
-    printed = ffade_in_process("fit", "--config", str(config), "--print_config", cwd=tmp_path)
-    ran = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
-    assert printed.returncode == ran.returncode == 2, (printed.stdout, ran.stderr)
-    assert printed.stdout == ""
-    assert printed.stderr.strip() == ran.stderr.strip(), (printed.stderr, ran.stderr)
-    assert "unknown key 'model.init_args.task.target.arg' (an empty mapping)" in printed.stderr
-
-
 def test_print_config_refuses_a_model_argument_its_constructor_refuses(tmp_path: Path) -> None:
     config = write_config(tmp_path / "c.yaml", budget=32)
     args = ("fit", "--config", str(config), "--model.init_args.gamma", "1.5")

@@ -7,6 +7,7 @@ import fcntl
 import os
 import select
 import shlex
+import signal
 import struct
 import subprocess
 import sys
@@ -80,7 +81,9 @@ class Terminal:
         os.write(self.master, line.encode() + b"\r")  # Enter, as a keyboard sends it
 
     def ctrl_c(self) -> None:
-        os.write(self.master, b"\x03")  # the terminal makes it SIGINT for the command
+        """What a terminal does with Ctrl-C: SIGINT to its foreground process group, the
+        command's (sent as a signal: a typed ^C, left to the pty under CI's load, was once lost)."""
+        os.killpg(self.process.pid, signal.SIGINT)
 
     def close(self) -> int:
         code = self.process.wait(timeout=120)
