@@ -134,6 +134,8 @@ def refuse_empty_keys(parsed: Namespace) -> None:
     """Refuse a config file's key whose value is ``{}`` and that the parsed config lacks
     (``arg: {}``, a misspelt ``args``): jsonargparse drops it without a word."""
     for config_file in parsed.get("config") or []:
+        if config_file is None:  # YAML text given inline (``--config '{...}'``): no file to read
+            continue
         unknown = unparsed_empty_keys(config_file, parsed)
         if unknown:
             raise ConfigError(

@@ -1006,6 +1006,12 @@ def test_a_config_given_inline_still_runs(tmp_path: Path) -> None:
     printed = ffade_in_process("fit", "--config", str(config), "--config", inline, "--print_config")
     assert printed.returncode == 0, printed.stderr[-2000:]
     assert yaml.safe_load(printed.stdout)["model"]["init_args"]["budget"] == 21
+    ran = ffade_in_process("fit", "--config", str(config), "--config", inline, cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr[-2000:]  # it said "file not found: None"
+    assert (
+        json.loads(next(tmp_path.glob("runs/*/version_0/summary.json")).read_text())["evaluations"]
+        == 21
+    )
 
 
 def test_python_m_ffade_names_itself_ffade_in_a_classs_help(
