@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 import yaml
 from PIL import Image
@@ -109,6 +110,7 @@ def _stopped_photo_run(tmp_path: Path) -> Path:
     return tmp_path / "runs" / "photos" / "version_0"
 
 
+@pytest.mark.slow  # 21 s in CI; its old-checkpoint sibling below stays in the default step
 def test_a_resume_on_a_folder_changed_since_is_one_error_line(tmp_path: Path) -> None:
     """A search stopped partway resumed on an ``image_folder`` that gained photos since: the task
     was rebuilt from the folder as it is now, whose splits are reshuffled, and the resumed run
