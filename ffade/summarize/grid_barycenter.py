@@ -53,17 +53,22 @@ MAX_ITERATIONS = 20_000
 
 
 def grid_barycenter(
-    masses: np.ndarray, axes: Sequence[np.ndarray], weights: np.ndarray
+    masses: np.ndarray,
+    axes: Sequence[np.ndarray],
+    weights: np.ndarray,
+    eps: float | None = None,
 ) -> tuple[np.ndarray, float]:
     """The barycenter of ``masses`` (landscapes x the grid, each summing 1; weights summing 1)
     on the grid whose concepts' coordinates are ``axes``, and the bound on its excess cost.
+    ``eps`` defaults to :func:`regularization` of ``axes``; a box cut from a larger grid passes
+    the larger grid's, so its barycenter does not hang on where the box was cut.
 
     Raises:
         FfadeError: the solve did not converge.
     """
     with np.errstate(divide="ignore"):  # a state without mass: log 0 = -inf, no mass moved
         log_mu = np.log(masses)
-    eps = regularization(axes)
+    eps = regularization(axes) if eps is None else eps
     kernels = [-((a[:, None] - a[None, :]) ** 2) / eps for a in axes]
     log_u = np.zeros_like(log_mu)
     applied_u = _apply(kernels, log_u)

@@ -29,7 +29,7 @@ import numpy as np
 
 from ffade.errors import FfadeError
 from ffade.summarize.landscape import Landscape, require_landscape
-from ffade.summarize.snap import failure_mass, snap
+from ffade.summarize.snap import Barycenter, failure_mass, snap
 
 Kind = Literal["failure", "policy"]
 Support = Literal["auto", "free", "grid"]
@@ -115,16 +115,6 @@ def distribution(
         moved_mass=float(mass[move].sum()),
         approximation=float(mass[move] @ distance),
     )
-
-
-def _grid_mass(landscape: Landscape, kind: Kind) -> np.ndarray:
-    """A landscape's whole failure or policy mass on its grid, summing 1 (no support reduced)."""
-    reason = missing_mass(landscape, kind)
-    if reason is not None:
-        raise FfadeError(reason)
-    values = landscape.failure_rate if kind == "failure" else landscape.policy
-    values = np.nan_to_num(np.asarray(values, dtype=float), nan=0.0)
-    return values / values.sum()
 
 
 def missing_mass(landscape: Landscape, kind: Kind) -> str | None:
@@ -226,27 +216,6 @@ def _check_size(m: int, n: int) -> None:
         )
 
 
-@dataclass
-class Barycenter:
-    """A Wasserstein barycenter: free-support atoms, and the same mass snapped onto the grid.
-
-    Attributes:
-        coordinates: atom positions in normalized concept coordinates (m, k); between grid
-            states where the average falls between them.
-        mass: atom masses (m,), summing to 1.
-        grid_mass: the atoms' mass moved to their nearest grid state, shaped like the grid, so the
-            barycenter plots and reads like any landscape.
-        bound: how much the weighted squared cost can exceed the least: 0 for two landscapes
-            (exact), the computed bound on the grid (:mod:`.grid_barycenter`), None for the
-            free-support fixed point (no bound known).
-    """
-
-    coordinates: np.ndarray
-    mass: np.ndarray
-    grid_mass: np.ndarray
-    bound: float | None = 0.0
-
-
 def barycenter(
     landscapes: Sequence[Landscape],
     kind: Kind = "failure",
@@ -308,17 +277,13 @@ def barycenter(
     atoms = len(_mixture(parts, w)[1]) if len(parts) > 2 else 0
     large = atoms * max(len(p.mass) for p in parts) > FREE_SUPPORT_ENTRIES
     if support == "grid" or (support == "auto" and large):
-        from ffade.summarize.grid_barycenter import grid_barycenter
+        from ffade.summarize import grid_support  # imports this module
 
-        masses = np.stack([_grid_mass(x, kind) for x in landscapes])
-        grid_mass, bound = grid_barycenter(masses, first.grid_coordinates, w)
-        states = np.argwhere(grid_mass > 0)
-        mass = grid_mass[tuple(states.T)]
-        return Barycenter(first.coordinates(states), mass, grid_mass, bound=bound)
+        if support == "grid" or grid_support.grid_support_fits(landscapes, kind):
+            return grid_support.grid_support_barycenter(landscapes, kind, w)
     if len(parts) == 1:
         (only,) = parts
-        grid_mass = snap(first, only.coordinates, only.mass)
-        return Barycenter(coordinates=only.coordinates, mass=only.mass, grid_mass=grid_mass)
+        return _snapped(first, only.coordinates, only.mass, bound=0.0)
     import ot  # see transport_cost
 
     if len(parts) == 2:
@@ -331,7 +296,7 @@ def barycenter(
         i, j = np.nonzero(plan)
         atoms = w[0] * a.coordinates[i] + w[1] * b.coordinates[j]
         mass = plan[i, j] / plan[i, j].sum()
-        return Barycenter(coordinates=atoms, mass=mass, grid_mass=snap(first, atoms, mass))
+        return _snapped(first, atoms, mass, bound=0.0)
     start_states, start_mass = _mixture(parts, w)
     for part in parts:  # each iteration solves one problem per input against all the atoms
         _check_size(len(start_mass), len(part.mass))
@@ -346,8 +311,15 @@ def barycenter(
             numItermax=max_iterations,
         )
     _require_barycenter_optimum(warned, len(start_mass), [len(p.mass) for p in parts])
-    grid_mass = snap(first, atoms, start_mass)
-    return Barycenter(coordinates=atoms, mass=start_mass, grid_mass=grid_mass, bound=None)
+    return _snapped(first, atoms, start_mass, bound=None)
+
+
+def _snapped(
+    landscape: Landscape, atoms: np.ndarray, mass: np.ndarray, bound: float | None
+) -> Barycenter:
+    """The barycenter of these atoms, their mass moved onto ``landscape``'s grid states."""
+    states, state_mass = snap(landscape, atoms, mass)
+    return Barycenter(atoms, mass, states, state_mass, landscape.shape, bound)
 
 
 def _barycenter_weights(
