@@ -250,8 +250,10 @@ def barycenter(
         max_support: states kept per input distribution (see module docstring).
         max_iterations: fixed-point iterations of the solver (more than two landscapes).
         support: "free" (above), "grid" (fixed support on the grid's states, entropic, with a
-            bound: :mod:`.grid_barycenter`; ``max_support`` unused), or "auto": exact for two,
-            free while each step's cost matrices stay within ``FREE_SUPPORT_ENTRIES``, else grid.
+            bound: :mod:`.grid_barycenter`, on a grid past 2x10^7 states the box its mass spans:
+            :mod:`.grid_support`; ``max_support`` unused), or "auto": exact for two, free while
+            each step's cost matrices stay within ``FREE_SUPPORT_ENTRIES``, else grid (free
+            where the grid's box cannot be held).
 
     Raises:
         FfadeError: fewer than two landscapes, grids differ, weights or ``max_iterations``
