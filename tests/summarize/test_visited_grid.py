@@ -7,16 +7,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
+from ffade.summarize import barycenter, load_landscape
 from tests.helpers import ffade_in_process, synthetic_spec, write_config
 
 
 @pytest.mark.slow  # about 20 s: a fit, a report, examples drawn, pairs evaluated
 def test_a_hundred_million_state_grid_is_reported_ranked_and_exported(tmp_path: Path) -> None:
     """Eight synthetic axes of ten values (10^8 states) searched with 300 evaluations: the fit
-    names its top rule, and report, feedback and export run as typed, on the visited states."""
+    names its top rule, and report, feedback and export run as typed, on the visited states; the
+    barycenter of its landscape (Python) is held on the grid states it covers."""
     config = write_config(tmp_path / "c.yaml", "ffade.explore.RandomExplorer", budget=300)
     data = yaml.safe_load(config.read_text())
     data["model"]["init_args"]["task"] = synthetic_spec(num_concepts=8)
@@ -38,6 +41,12 @@ def test_a_hundred_million_state_grid_is_reported_ranked_and_exported(tmp_path: 
     assert written["rules"]["rules"] and written["regions"]
     assert top.removeprefix("top failure rule: ") == written["rules"]["rules"][0]["description"]
     assert (run / "figures" / "failure_rate.png").is_file()
+    # the run's average with itself, from Python: its own failures, on the visited states
+    landscape = load_landscape(run)
+    average = barycenter([landscape, landscape])
+    failed = landscape.visited[landscape.visited_failures > 0]
+    np.testing.assert_array_equal(average.grid_states, failed)
+    assert average.grid_state_mass.sum() == pytest.approx(1.0)
 
     priorities = tmp_path / "priorities.yaml"
     priorities.write_text("regions: [{rank: 1, priority: high}]\ndefault: skip\n")
