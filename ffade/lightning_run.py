@@ -98,7 +98,21 @@ class ExactArgumentParser(LightningArgumentParser):
             section = cfg.get(key) if key else cfg
             _check_before_printing(section)
             say_notes(printed_config_notes(getattr(self, "args", None), section))  # as the run's
+            printer = self.print_config.get("subparser")  # the subcommand's, which dumps it
+            if isinstance(printer, ExactArgumentParser):
+                printer.check_printed = refuse_empty_keys
         return super()._parse_common(cfg, *args, **kwargs)
+
+    def dump(self, namespace: Namespace, *args: Any, **kwargs: Any) -> str:
+        """For ``--print_config``, :func:`refuse_empty_keys` as the run does, once jsonargparse's
+        own checks (in its dump: a loop config's unknown ``discover``, say) said their line and
+        before the config is printed: it printed ``target: {name: synthetic, arg: {}}``'s config
+        and exited 0, which the run refused."""
+        check = self.__dict__.pop("check_printed", None)  # once: only the printed config
+        text = super().dump(namespace, *args, **kwargs)
+        if check is not None:
+            check(namespace)
+        return text
 
 
 def _check_before_printing(cfg: Namespace | None) -> None:

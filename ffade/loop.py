@@ -123,7 +123,8 @@ def fit(
         run_lightning(args)
     except FfadeError as exc:  # say which of the loop's configs it was, unless a stage runs
         if check or isinstance(exc, ConfigError):  # the key as ffade fit would name it
-            raise FfadeError(f"{where or config}: {plain_key(str(exc))}") from exc
+            said = plain_key(str(exc)).removeprefix(f"{config}: ")  # a line naming it already
+            raise FfadeError(f"{where or config}: {said}") from exc
         raise
     return {}
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from lightning.pytorch.loggers import TensorBoardLogger
 
-from tests.helpers import ffade_in_process, write_config
+from tests.helpers import REPO, ffade_in_process, write_config
 
 
 class RacedLogger(TensorBoardLogger):
@@ -62,6 +63,75 @@ def test_print_config_refuses_a_plugin_argument_a_run_refuses_in_the_same_line(
         assert printed.stderr.strip() == ran.stderr.strip(), (printed.stderr, ran.stderr)
         assert printed.stderr.count("\n") == 1 and printed.stderr.startswith("ffade: error: ")
         assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").rglob("*.json"))
+
+
+def _with_empty_key(tmp_path: Path, where: str) -> tuple[Path, str]:
+    """A config whose ``where`` holds a misspelt key with ``{}``, and that key as the run names
+    it: jsonargparse drops an empty mapping without a word, so only ffade's check refuses it."""
+    config = tmp_path / "c.yaml"
+    if where == "fine-tuner":
+        spec = yaml.safe_load((REPO / "configs" / "mitigate_digits.yaml").read_text())
+        spec["model"]["init_args"]["schedule_args"] = {}
+        config.write_text(yaml.safe_dump(spec))
+        return config, "model.init_args.schedule_args"
+    write_config(config, explorer="ffade.explore.RandomExplorer", budget=32)
+    if where == "target":  # ``arg``, a misspelt ``args``
+        spec = yaml.safe_load(config.read_text())["model"]["init_args"]["task"]
+        _with_task(config, target={**spec["target"], "arg": {}})
+        return config, "model.init_args.task.target.arg"
+    spec = yaml.safe_load(config.read_text())
+    spec["model"]["init_args"]["start_stat"] = {}  # the explorer's start_state, misspelt
+    config.write_text(yaml.safe_dump(spec))
+    return config, "model.init_args.start_stat"
+
+
+@pytest.mark.parametrize("where", ["target", "explorer", "fine-tuner"])
+def test_print_config_refuses_a_misspelt_key_holding_an_empty_mapping_as_the_run_does(
+    tmp_path: Path, where: str
+) -> None:
+    """``target: {name: synthetic, arg: {}}``: the run refused it in one line, but
+    ``--print_config`` printed the config and exited 0."""
+    config, key = _with_empty_key(tmp_path, where)
+    printed = ffade_in_process("fit", "--config", str(config), "--print_config", cwd=tmp_path)
+    ran = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
+    assert printed.returncode == ran.returncode == 2, (printed.stdout, ran.stderr)
+    assert printed.stdout == ""  # nothing printed for a user to run and see fail
+    assert printed.stderr.strip() == ran.stderr.strip(), (printed.stderr, ran.stderr)
+    assert printed.stderr.strip() == (
+        f"ffade: error: {config}: unknown key '{key}' (an empty mapping); remove it or spell it "
+        "as ffade fit --help lists it"
+    )
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_loop_config_given_to_fit_keeps_its_line_under_print_config(tmp_path: Path) -> None:
+    """A loop config with a misspelt top-level key (and the shipped ``rediscover: {}``, an
+    empty mapping fit knows no key for): jsonargparse's unknown-key line, which names the loop
+    command, comes first under ``--print_config`` as in the run, not the empty-mapping line."""
+    config = tmp_path / "loop.yaml"
+    config.write_text((REPO / "configs" / "loop_digits.yaml").read_text() + "feedbak: {}\n")
+    printed = ffade_in_process("fit", "--config", str(config), "--print_config", cwd=tmp_path)
+    ran = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
+    assert printed.returncode == ran.returncode == 2, (printed.stdout, ran.stderr)
+    assert printed.stderr.strip() == ran.stderr.strip(), (printed.stderr, ran.stderr)
+    (line,) = printed.stderr.strip().splitlines()
+    assert line.startswith("ffade: error: unknown key 'discover'"), line
+    assert line.endswith("(this is a loop config: run it with ffade loop --config FILE)"), line
+
+
+def test_an_inline_config_still_prints_beside_the_empty_mapping_check(tmp_path: Path) -> None:
+    """The check reads each ``--config`` file again; YAML text given inline is none (it read
+    ``'{model: ...}'`` as a file named None), and a file's misspelt ``{}`` is still refused."""
+    config = write_config(tmp_path / "c.yaml", explorer="ffade.explore.RandomExplorer", budget=32)
+    inline = "{model: {init_args: {budget: 21}}}"
+    printed = ffade_in_process("fit", "--config", str(config), "--config", inline, "--print_config")
+    assert printed.returncode == 0, printed.stderr[-2000:]
+    assert yaml.safe_load(printed.stdout)["model"]["init_args"]["budget"] == 21
+    config, key = _with_empty_key(tmp_path, "target")
+    args = ("fit", "--config", str(config), "--config", inline, "--print_config")
+    printed = ffade_in_process(*args, cwd=tmp_path)
+    assert printed.returncode == 2 and printed.stdout == "", printed.stdout
+    assert f"{config}: unknown key '{key}' (an empty mapping)" in printed.stderr
 
 
 def test_print_config_refuses_a_model_argument_its_constructor_refuses(tmp_path: Path) -> None:

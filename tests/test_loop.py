@@ -532,6 +532,11 @@ def test_rediscover_that_cannot_load_the_first_q_network_stops_the_loop_before_a
             "'model.init_args.task.target.args.weights'?); allowed model.init_args.task.target."
             "args keys of target 'digits_cnn': weights, ",
         ),
+        (  # ``arg``, a misspelt ``args``: jsonargparse drops an empty mapping unsaid
+            "target",
+            {"name": "digits_cnn", "arg": {}},
+            "unknown key 'model.init_args.task.target.arg' (an empty mapping); remove it",
+        ),
     ],
 )
 def test_a_misspelt_plugin_in_the_discovery_config_stops_the_loop_before_anything_runs(
