@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from ffade.errors import EMPTY_PATH, FfadeError, as_written, user_path
+from ffade.shell_words import option_path, shell_path
 from ffade.written import a_type
 from ffade.yamlfile import read_yaml
 
@@ -123,21 +124,26 @@ def read_loop_config(path: str | Path) -> LoopConfig:
         raise FfadeError(f"--config: {EMPTY_PATH}")
     path = Path(path).expanduser()  # a quoted "~/loop.yaml", as `ffade fit --config` reads it
     if path.is_dir():  # in ffade fit's words for the same mistake
-        raise FfadeError(f"--config {path}: a directory; give a loop config file (a .yaml) in it")
+        raise FfadeError(
+            f"{option_path('--config', path)}: a directory; give a loop config file (a .yaml) in it"
+        )
     try:
-        data = read_yaml(path, f"--config {path}: file not found", unique_keys=True)
+        data = read_yaml(path, f"{option_path('--config', path)}: file not found", unique_keys=True)
     except FfadeError as exc:  # bad YAML names the file: "--config X: not valid YAML ..."
-        raise FfadeError(exc if str(exc).startswith("--config ") else f"--config {exc}") from None
+        said, named = str(exc), f"{path}: "  # the path quoted as one word, as typed
+        if said.startswith(named):
+            said = f"{option_path('--config', path)}: {said.removeprefix(named)}"
+        raise FfadeError(said if said.startswith("--config ") else f"--config {said}") from None
     allowed = list(LoopConfig.__dataclass_fields__)
     if data is None:  # was "X: expected a mapping with keys ...", where fit said "empty"
         raise FfadeError(
-            f"--config {path}: the file is empty; a loop config maps keys such as discover:, "
-            f"feedback: and mitigate: to values (allowed: {', '.join(allowed)})"
+            f"{option_path('--config', path)}: the file is empty; a loop config maps keys such as "
+            f"discover:, feedback: and mitigate: to values (allowed: {', '.join(allowed)})"
         )
     if not isinstance(data, dict):
         raise FfadeError(
-            f"--config {path}: a loop config maps keys ({', '.join(allowed)}) to values, "
-            f"not {a_type(data)}"
+            f"{option_path('--config', path)}: a loop config maps keys ({', '.join(allowed)}) to "
+            f"values, not {a_type(data)}"
         )
     unknown = sorted(set(data) - set(allowed))
     if unknown:
@@ -159,7 +165,11 @@ def read_loop_config(path: str | Path) -> LoopConfig:
         where = (
             "" if data[key].is_absolute() else f" (read from the current directory, {Path.cwd()})"
         )
-        read_yaml(data[key], f"{path}: {key} file '{data[key]}' not found{where}", unique_keys=True)
+        read_yaml(
+            data[key],
+            f"{path}: {key} file {shell_path(data[key])} not found{where}",
+            unique_keys=True,
+        )
     rediscover = data.get("rediscover")
     rediscover = {} if rediscover is None else rediscover  # 0 or '' was taken as {} unsaid
     if not isinstance(rediscover, dict):

@@ -297,20 +297,19 @@ def check_run_dir(typed: str) -> None:
     """Refuse a missing run directory naming it as typed: ``Path('./-runs')`` is ``-runs``, so
     the commands that read a run (report, feedback, export) dropped the ``./`` the user typed."""
     if not Path(typed).exists():
-        raise FfadeError(does_not_exist(f"run directory '{typed}'", typed))
+        raise FfadeError(does_not_exist(f"run directory {shell_path(typed)}", typed))
 
 
 def refuse_a_file(run_dir: str | Path) -> None:
     """Refuse a file given for a run directory (RUN/summary.json for RUN, a config), in the
     words ``ffade report FILE`` and ``ffade.Run(FILE)`` share, the path as typed (``~`` too)."""
     if Path(run_dir).expanduser().is_file():
-        parent = Path(run_dir).parent
+        given, parent = shell_path(run_dir), Path(run_dir).parent  # as typed, one shell word
         if (parent.expanduser() / SUMMARY_FILE).is_file():
-            raise FfadeError(
-                f"'{run_dir}' is a file; give the run directory that holds it ('{parent}')"
-            )
+            holds = f"give the run directory that holds it ({shell_path(parent)})"
+            raise FfadeError(f"{given} is a file; {holds}")
         raise FfadeError(
-            f"'{run_dir}' is a file, not a run directory (a folder holding {SUMMARY_FILE})"
+            f"{given} is a file, not a run directory (a folder holding {SUMMARY_FILE})"
         )
 
 
@@ -328,7 +327,7 @@ def _read_summary(run_dir: str | Path, path: Path) -> dict[str, Any]:
             + f" and {shell_path(Path(run_dir) / 'rediscover')}"
         )
     if not Path(run_dir).exists():  # said as ffade report and ffade feedback say it
-        raise FfadeError(does_not_exist(f"run directory '{run_dir}'", run_dir))
+        raise FfadeError(does_not_exist(f"run directory {shell_path(run_dir)}", run_dir))
     refuse_a_file(run_dir)
     if not path.is_file():
         raise FfadeError(f"{shell_path(path)} not found{_remedy(run_dir, rebuild=True)}")

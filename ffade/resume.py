@@ -137,17 +137,10 @@ def plan_resume(ckpt_path: str | Path | None, model: Any) -> Resume:
         return Resume(str(path), epochs_done=epochs)  # its verdict was lost: rebuilt from it
     if stopped_by_trainer(summary.get("stop_reason")):  # its budget is not spent: it goes on
         fine_tune = "finetuner" in summary
-        cut_short = (
-            f"{shell_path(run_dir)} was stopped by a trainer limit before its max_epochs "
-            f"({summary.get('stop_reason')})"
-            if fine_tune
-            else f"{shell_path(run_dir)} was stopped by a trainer limit before its budget "
-            f"({summary.get('evaluations')} of {summary.get('budget')} evaluations)"
-        )
         epochs, steps = checkpoint.get("epoch", 0), checkpoint.get("global_step", 0)
         check_checkpointed_log(path, checkpoint)
         done = {"epochs_done": epochs, "steps_done": steps, "search": not fine_tune}
-        return Resume(str(path), cut_short=cut_short, **done)
+        return Resume(str(path), cut_short=_cut_short_line(run_dir, summary), **done)
     return Resume(str(path), finished=_finished_line(run_dir, summary), finished_dir=run_dir)
 
 
@@ -201,6 +194,28 @@ def _finished_line(run_dir: Path, summary: dict[str, Any]) -> str:
     return f"{done} Read it with: ffade report {shell_path(run_dir)}"
 
 
+def _cut_short_line(run_dir: Path, summary: dict[str, Any]) -> str:
+    """What a trainer limit left undone of an ended run that goes on (:meth:`Resume.allow_the_rest`
+    says how far)."""
+    if "finetuner" in summary:
+        return (
+            f"{shell_path(run_dir)} was stopped by a trainer limit before its max_epochs "
+            f"({summary.get('stop_reason')})"
+        )
+    return (
+        f"{shell_path(run_dir)} was stopped by a trainer limit before its budget "
+        f"({summary.get('evaluations')} of {summary.get('budget')} evaluations)"
+    )
+
+
+def _budget_left(summary: dict[str, Any]) -> bool:
+    """Whether a search that ended was stopped by a trainer limit (its ``stop_reason``) before
+    its ``budget`` of evaluations: it has not finished, and goes on."""
+    done, budget = summary.get("evaluations"), summary.get("budget")
+    counted = all(isinstance(n, int) and not isinstance(n, bool) for n in (done, budget))
+    return stopped_by_trainer(summary.get("stop_reason")) and (not counted or done < budget)
+
+
 def _python_call() -> str | None:
     """The Python API call resuming (``ffade.discover``), whose lines name what its caller types
     (``ffade.report(...)``, ``trainer``'s ``max_steps``), not the shell's (``ffade report``,
@@ -250,8 +265,13 @@ def _plan_replay(run_dir: Path, model: Any) -> Resume:
         )
     if summary is None:
         raise FfadeError(f"{where}: {SUMMARY_FILE} is missing or damaged; cannot tell its task")
+    cut_short = None  # a search a trainer limit stopped, resumed from its log: it goes on
     if summary.get("status") not in RUNNING_STATUSES:
-        return Resume(finished=_finished_line(run_dir, summary), finished_dir=run_dir)
+        if not _budget_left(
+            summary
+        ):  # one so stopped may lack a checkpoint: older ffade saved none
+            return Resume(finished=_finished_line(run_dir, summary), finished_dir=run_dir)
+        cut_short = _cut_short_line(run_dir, summary)
     saved = {"task": summary.get("task"), **(summary.get("hyperparameters") or {})}
     if summary.get("explorer") != getattr(model, "name", None):
         raise FfadeError(
@@ -261,7 +281,7 @@ def _plan_replay(run_dir: Path, model: Any) -> Resume:
         )
     check_same_run(saved, model, where)
     _check_same_seed(summary.get("seed"), where)
-    return Resume(replay_dir=run_dir)
+    return Resume(replay_dir=run_dir, cut_short=cut_short)
 
 
 def _check_same_seed(seed: Any, where: str) -> None:

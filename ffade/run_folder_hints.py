@@ -24,8 +24,12 @@ def not_a_run_hint(run_dir: str | Path) -> str:
     except (OSError, ValueError, TypeError, KeyError):  # no report there, or not one of ours
         source = None
     if not isinstance(source, str) or Path(source).resolve() == Path(run_dir).resolve():
-        return f": is '{run_dir}' an ffade run directory?"  # a run's own report: files lost
-    return f": '{run_dir}' holds a report only; its run's files are in {shell_path(source)}"
+        return (
+            f": is {shell_path(run_dir)} an ffade run directory?"  # a run's own report: files lost
+        )
+    return (
+        f": {shell_path(run_dir)} holds a report only; its run's files are in {shell_path(source)}"
+    )
 
 
 def run_folders_hint(run_dir: str | Path) -> str | None:
@@ -41,8 +45,8 @@ def run_folders_hint(run_dir: str | Path) -> str | None:
     versions = sorted(_runs(folder.glob("version_*")), key=_version_order)
     if versions:
         return (
-            f": '{run_dir}' holds runs, each in a version folder; give one, e.g. the latest: "
-            f"{shell_path(versions[-1])}"
+            f": {shell_path(run_dir)} holds runs, each in a version folder; give one, e.g. the "
+            f"latest: {shell_path(versions[-1])}"
         )
     runs = sorted(_runs(folder.glob("*/version_*")), key=_written_order, reverse=True)
     if not runs:
@@ -51,8 +55,8 @@ def run_folders_hint(run_dir: str | Path) -> str | None:
     if len(runs) > 1 + _ALSO_NAMED:
         also += f" and {len(runs) - 1 - _ALSO_NAMED} more"
     return (
-        f": '{run_dir}' holds runs, each in a NAME/version_N folder; give one, e.g. the latest: "
-        f"{shell_path(runs[0])}" + (f" (also {also})" if also else "")
+        f": {shell_path(run_dir)} holds runs, each in a NAME/version_N folder; give one, e.g. the "
+        f"latest: {shell_path(runs[0])}" + (f" (also {also})" if also else "")
     )
 
 

@@ -576,10 +576,10 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         ["feedback", "{tmp}/finetune_run"],
         "finetune_run is a fine-tune's run directory",
     ),
-    "check_suite_dir": (["check", "--suite", "{tmp}"], "suite file '{tmp}' is a directory"),
+    "check_suite_dir": (["check", "--suite", "{tmp}"], "suite file {tmp} is a directory"),
     "feedback_from_dir": (
         ["feedback", "{finished}", "--from", "{tmp}", "--slices", "regions"],
-        "--from: priorities file '{tmp}' is a directory; give a YAML file",
+        "--from: priorities file {tmp} is a directory; give a YAML file",
     ),
     "warm_start_damaged": (
         ["fit", "--config", "{config}", "--model.init_args.warm_start", "{tmp}/random.ckpt"],
@@ -587,7 +587,7 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
     ),
     "warm_start_tensor": (
         ["fit", "--config", "{config}", "--model.init_args.warm_start", "{tmp}/tensor.ckpt"],
-        "warm_start: '{tmp}/tensor.ckpt' holds no Q-network",
+        "warm_start: {tmp}/tensor.ckpt holds no Q-network",
     ),
     "report_threshold_text": (  # argparse printed its usage block before the error line
         ["report", "{finished}", "--threshold", "abc"],
@@ -1171,4 +1171,4 @@ def test_a_run_directory_behind_a_broken_link_names_the_link(
     run = tmp_path / "run" if linked == "run" else tmp_path / "runs" / "version_0"
     line = refused(capsys, tmp_path, [command[0], str(run), *command[1:]])
     link = f"{tmp_path / linked} is a symbolic link to {tmp_path / 'unmounted'}"
-    assert line == f"ffade: error: run directory '{run}': {link}, which does not exist"
+    assert line == f"ffade: error: run directory {run}: {link}, which does not exist"

@@ -287,7 +287,7 @@ def test_a_missing_file_stops_the_loop_before_anything_runs(small_loop, capsys) 
     bad.write_text(yaml.safe_dump(config))
     assert main(["loop", "--config", str(bad)]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [
-        f"ffade: error: {bad}: feedback file '{loop.parent / 'missing.yaml'}' not found"
+        f"ffade: error: {bad}: feedback file {loop.parent / 'missing.yaml'} not found"
     ]
     assert not (loop_dir.parent / "version_1").exists()  # checked before anything ran
 
@@ -618,7 +618,7 @@ def test_a_relative_file_the_loop_cannot_find_names_the_directory_it_looked_in(
     monkeypatch.chdir(tmp_path)
     assert main(["loop", "--config", str(config)]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [
-        f"ffade: error: {config}: discover file 'configs/quickstart.yaml' not found "
+        f"ffade: error: {config}: discover file configs/quickstart.yaml not found "
         f"(read from the current directory, {tmp_path})"
     ]
 

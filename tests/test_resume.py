@@ -178,6 +178,42 @@ def test_a_resumed_run_the_same_limit_stopped_at_once_goes_on_to_its_budget(
     assert len(whole.splitlines()) == 200 and resumed == whole
 
 
+def test_a_resumed_run_an_older_ffade_left_without_a_checkpoint_replays_its_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before the fix above, the resumed run stopped at once saved no checkpoint; such a run
+    folder, resumed with no limit, said "already finished (status finished)" at 32 of 200
+    evaluations. Its summary says a trainer limit stopped it before its budget: its log is
+    replayed and it goes on."""
+    config = write_config(tmp_path / "c.yaml", budget=200, learning_starts=8)
+    assert main(["fit", "--config", str(config), "--trainer.max_steps", "4"]) == 0
+    runs = tmp_path / "runs" / "test"
+    first = runs / "version_0"
+    assert main(["fit", "--config", str(first / "config.yaml"), "--ckpt_path", str(first)]) == 0
+    again = runs / "version_1"
+    (again / LAST_CHECKPOINT).unlink()  # as an older ffade left it
+    capsys.readouterr()
+    resume = ["fit", "--config", str(again / "config.yaml"), "--ckpt_path", str(again)]
+    assert main([*resume, "--trainer.max_steps", "-1"]) == 0
+    out, err = capsys.readouterr()
+    assert "already finished" not in out + err, (out + err)[-2000:]
+    assert f"{again} was stopped by a trainer limit before its budget (32 of 200" in err, err
+    summary = json.loads((runs / "version_2" / "summary.json").read_text())
+    assert (summary["status"], summary["evaluations"], summary["stop_reason"]) == (
+        "finished",
+        200,
+        "budget spent",
+    )
+    assert (
+        (runs / "version_2" / "evaluations.jsonl")
+        .read_text()
+        .startswith((again / "evaluations.jsonl").read_text())
+    )
+    (runs / "version_2" / LAST_CHECKPOINT).unlink()  # spent: finished, whatever saved it
+    assert main([*resume[:-1], str(runs / "version_2")]) == 0
+    assert "already finished" in capsys.readouterr().out
+
+
 def test_a_run_killed_at_start_up_says_there_is_nothing_to_resume(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -3,6 +3,7 @@ error names the ``/`` path that exists: a run directory, a ``--config``, a ``--c
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,33 @@ def test_model_overrides_give_a_string_as_typed_and_other_values_as_json() -> No
         *("--model.init_args.budget", "16", "--model.init_args.start_e", "0.5"),
         *("--model.init_args.name", "my x", "--model.init_args.on", "true"),
     ]
+
+
+def test_paths_in_error_lines_copy_as_one_shell_word(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Some lines put a path in hand-written quotes ("run directory 'it's runs/nope'", which a
+    shell reads as an open quote) or none (ffade loop's "--config my loops/x.yaml: file not
+    found", two words): each now quotes it as the shell does, so it copies back as one word."""
+    from ffade.cli import main
+
+    loops, runs = tmp_path / "my loops", tmp_path / "it's runs"
+    loops.mkdir()
+    runs.mkdir()
+    (loops / "empty.yaml").write_text("")
+    (loops / "bad.yaml").write_text("a: [\n")
+    typed = {
+        "loop_missing": (["loop", "--config", str(loops / "x.yaml")], loops / "x.yaml"),
+        "loop_folder": (["loop", "--config", str(loops)], loops),
+        "loop_empty": (["loop", "--config", str(loops / "empty.yaml")], loops / "empty.yaml"),
+        "loop_yaml": (["loop", "--config", str(loops / "bad.yaml")], loops / "bad.yaml"),
+        "report_missing": (["report", str(runs / "nope")], runs / "nope"),
+        "feedback_missing": (["feedback", str(runs / "nope")], runs / "nope"),
+        "report_no_run": (["report", str(runs)], runs),
+    }
+    for case, (argv, path) in typed.items():
+        assert main(argv) == 2, case
+        line = capsys.readouterr().err.strip()
+        assert "\n" not in line, (case, line)
+        words = shlex.split(line.replace("?", "").replace(":", " :"))  # ':' ends a path word
+        assert str(path) in words, (case, line)

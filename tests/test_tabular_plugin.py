@@ -5,6 +5,7 @@ reward with a tolerance on the absolute error. What such an author hit is checke
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -12,9 +13,11 @@ import numpy as np
 import pytest
 import torch
 import yaml
+from PIL import Image
 
 from ffade.cli import main
 from ffade.errors import PluginError
+from ffade.explore.example_captions import caption
 from ffade.feedback.pictures import RegionPictures
 from ffade.feedback.priorities import load_regions
 from ffade.plugin_api import Concept, Dataset, Reward, Scores, Target, disjoint_split_indices
@@ -65,6 +68,13 @@ class Linear(Target):
 
     def describe_inputs(self, inputs):
         return [", ".join(f"{x:.2f}" for x in row) for row in inputs.tolist()]
+
+
+class DrawnLinear(Linear):
+    """The same model, drawing each row's first nine features as a 3x3 picture."""
+
+    def render(self, inputs):
+        return torch.sigmoid(inputs[:, :9].reshape(-1, 1, 3, 3)).repeat(1, 3, 1, 1)
 
 
 class FeatureNoise(Concept):
@@ -176,3 +186,22 @@ def test_feedback_shows_a_regressions_reference_as_a_reference(tmp_path: Path) -
     captions = re.findall(r"^\d\. input \d+ \((\w+) [\d.]+\): predicted [\d.]+; ", text, re.M)
     assert captions and set(captions) == {"reference"}, text
     assert re.search(r"\(reference \d+(\.\d{1,4})?\):", text), text  # %g, as the report
+
+
+def test_a_regressions_example_pictures_call_its_reference_a_reference(tmp_path: Path) -> None:
+    """The run's example pictures (which the report shows) read "input 1 (label 144.88):
+    predicted 133.8" while feedback's read "reference 144.88": one rule now says the word for
+    both (ffade.reference_words), recorded with each example. An examples.json of an older run,
+    without the word, still captions its examples, as "label"."""
+    config = _config(tmp_path, target={"name": f"{HERE}:DrawnLinear"})
+    assert main(["fit", "--config", str(config)]) == 0
+    examples = tmp_path / "runs" / "ffade" / "version_0" / "examples"
+    entries = json.loads((examples / "examples.json").read_text())
+    with Image.open(examples / entries[0]["file"]) as png:
+        described = png.text["Description"]
+    assert re.match(r"input \d+ \(reference \d+(\.\d{1,4})?\): predicted [\d.]+; ", described), (
+        described
+    )
+    assert entries and {entry["reference_word"] for entry in entries} == {"reference"}
+    old = {key: value for key, value in entries[0].items() if key != "reference_word"}
+    assert caption(old).startswith(f"input {old['input_id']} (label {old['reference']}): ")

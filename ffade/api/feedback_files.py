@@ -10,6 +10,7 @@ from typing import Any
 
 from ffade.errors import FfadeError, shown
 from ffade.records import atomic_path
+from ffade.shell_words import shell_path
 
 DEFAULT_PRIORITIES = {"regions": [{"rank": 1, "priority": "high"}], "default": "skip"}
 """What :func:`ffade.api.calls.mitigate` fixes when told nothing: the first failure rule
@@ -102,7 +103,9 @@ def given_priorities(priorities: dict[str, Any] | str | Path | None) -> dict[str
     if isinstance(priorities, (str, os.PathLike)):
         priorities = os.path.expanduser(priorities)  # "~/priorities.yaml", as --from reads it
         if not Path(priorities).is_file():  # said as the argument a Python caller typed
-            raise FfadeError(f"priorities: file '{priorities}' not found; give a priorities file")
+            raise FfadeError(
+                f"priorities: file {shell_path(priorities)} not found; give a priorities file"
+            )
         return Path(priorities)
     data = DEFAULT_PRIORITIES if priorities is None else priorities
     if not isinstance(data, dict):

@@ -21,6 +21,7 @@ from ffade.errors import (
     shown,
 )
 from ffade.records import MITIGATION_FILE, SUMMARY_FILE, no_run_hint, refuse_a_file
+from ffade.shell_words import shell_path
 from ffade.shown_numbers import change_note, shares_told_apart
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ class Run:
         # absolute: a Run made before os.chdir (a notebook's) still names its directory after
         object.__setattr__(self, "dir", Path(os.path.abspath(os.path.expanduser(self.dir))))
         if not self.dir.exists():  # not an empty Run whose files fail one by one, later
-            raise FfadeError(does_not_exist(f"run directory '{self.dir}'", self.dir))
+            raise FfadeError(does_not_exist(f"run directory {shell_path(self.dir)}", self.dir))
         # ffade.Run("RUN/summary.json"): its examples read [] and its mitigation None; said as
         # ffade report says it, the path as typed
         refuse_a_file(os.fspath(typed))
@@ -82,7 +83,7 @@ class Run:
             )
         run = run if isinstance(run, Run) else cls(Path(os.fspath(run)))
         if not run.dir.exists():  # a Run whose directory went since; a file: by read_summary
-            raise FfadeError(does_not_exist(f"run directory '{run.dir}'", run.dir))
+            raise FfadeError(does_not_exist(f"run directory {shell_path(run.dir)}", run.dir))
         return run
 
     @property

@@ -27,8 +27,11 @@ MARGIN, GAP = 8, 6
 
 
 def caption(entry: dict[str, Any]) -> str:
-    """``input ID (label REFERENCE): OUTPUT`` of an example, on one line."""
-    label = "" if entry["reference"] is None else f" (label {entry['reference']})"
+    """``input ID (label REFERENCE): OUTPUT`` of an example, on one line; a regression's
+    number reads ``(reference 144.88)`` (its ``reference_word``; an entry of an older run, without
+    one, says "label")."""
+    word = entry.get("reference_word", "label")
+    label = "" if entry["reference"] is None else f" ({word} {entry['reference']})"
     return f"input {entry['input_id']}{label}: {entry['output']}"
 
 

@@ -42,6 +42,7 @@ from ffade.markdown import markdown_text
 from ffade.plugin_checks import described, output_captions, predicted
 from ffade.png_summary import png_summary
 from ffade.records import atomic_path, write_json_atomic
+from ffade.reference_words import reference_word
 from ffade.rendered_images import rendered
 
 PANEL_PIXELS = 180
@@ -115,6 +116,7 @@ def save_worst_examples(
         captions = output_captions(evaluator.task, outputs, judged_against, len(worst))
         references = [evaluator.task.inputs[int(i)][1] for i in ids]
         named = described(target, "describe_references", references, len(worst))
+        word = reference_word(target, references)  # as feedback's captions: a number's "reference"
         if images is not None:
             unchanged = rendered(target, evaluator.changes.originals(ids), len(worst))
     folder = run_dir / "examples"
@@ -127,6 +129,7 @@ def save_worst_examples(
         entry: dict[str, Any] = {
             "input_id": int(input_id),
             "reference": named[i] if named else short_value(references[i]),
+            "reference_word": word,
             "concepts": evaluator.space.values(state),
             "changed": evaluator.space.changes(state),
             "metric": float(metric),  # as evaluations.jsonl has it: the caption rounds

@@ -12,6 +12,7 @@ from torch import nn
 from ffade.checkpoint import LAST_CHECKPOINT, load_checkpoint_file
 from ffade.errors import FfadeError
 from ffade.explore.warm_start import mismatch_message
+from ffade.shell_words import shell_path
 
 MAX_CENTERS = 16
 """Bumps per concept in the action encoding; a longer grid gets this many, evenly spaced."""
@@ -158,8 +159,8 @@ def warm_start_weights(path: str | Path, q_network: QNetwork) -> dict[str, torch
     checkpoint = path / LAST_CHECKPOINT if path.is_dir() else path
     if not checkpoint.is_file():
         raise FfadeError(
-            f"model.init_args.warm_start: no checkpoint at '{checkpoint}'; give a run directory "
-            "with checkpoints/last.ckpt (ffade fit saves one) or a .ckpt file"
+            f"model.init_args.warm_start: no checkpoint at {shell_path(checkpoint)}; give a run "
+            "directory with checkpoints/last.ckpt (ffade fit saves one) or a .ckpt file"
         )
     fix = "give an earlier run's directory or its checkpoints/last.ckpt"
     saved = load_checkpoint_file(checkpoint, "model.init_args.warm_start:", fix)
@@ -168,8 +169,8 @@ def warm_start_weights(path: str | Path, q_network: QNetwork) -> dict[str, torch
     weights = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
     if not weights:
         raise FfadeError(
-            f"model.init_args.warm_start: '{checkpoint}' holds no Q-network; warm starts need a "
-            "checkpoint of a DQNExplorer run"
+            f"model.init_args.warm_start: {shell_path(checkpoint)} holds no Q-network; warm "
+            "starts need a checkpoint of a DQNExplorer run"
         )
     expected = {k: tuple(v.shape) for k, v in q_network.state_dict().items()}
     found = {k: tuple(v.shape) for k, v in weights.items()}

@@ -15,6 +15,7 @@ from typing import Any
 from torch import nn
 
 from ffade.errors import FfadeError, broken_link
+from ffade.shell_words import shell_path
 
 NEEDS = (
     "warm_start needs a DQN run over the same concepts and grids, in the same task.mode, with a "
@@ -33,10 +34,10 @@ def check_warm_start(warm_start: str | None) -> None:
         )
     if warm_start is not None and not Path(warm_start).expanduser().exists():
         if link := broken_link(Path(warm_start).expanduser()):  # a disk not mounted, say
-            raise FfadeError(f"model.init_args.warm_start: '{warm_start}': {link}")
+            raise FfadeError(f"model.init_args.warm_start: {shell_path(warm_start)}: {link}")
         raise FfadeError(
-            f"model.init_args.warm_start: '{warm_start}' does not exist; give an earlier run "
-            "directory or its checkpoint file"
+            f"model.init_args.warm_start: {shell_path(warm_start)} does not exist; give an "
+            "earlier run directory or its checkpoint file"
         )
 
 
@@ -69,8 +70,8 @@ def mismatch_message(
     if not differences:  # e.g. the action tower alone, and no task to tell why
         differences.append("its Q-network's layers have other shapes than this run's")
     return (
-        f"model.init_args.warm_start: the run saved in '{checkpoint}' differs from this one: "
-        f"{'; '.join(differences)}. {NEEDS}"
+        f"model.init_args.warm_start: the run saved in {shell_path(checkpoint)} differs from this "
+        f"one: {'; '.join(differences)}. {NEEDS}"
     )
 
 

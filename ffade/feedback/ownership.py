@@ -40,7 +40,7 @@ def check_feedback_ranks_run(
     grid = {c["label"]: list(c["values"]) for c in read_summary(run_dir).get("concepts", [])}
     if answers.concepts != grid:
         raise FfadeError(
-            f"{path}: its concepts are not the grid of run '{run_dir}' "
+            f"{path}: its concepts are not the grid of run {shell_path(run_dir)} "
             f"({grid_difference(answers.concepts, grid)}); give the feedback made for this run"
         )
     refuse_another_concept_order(path, list(answers.concepts), list(grid), run_dir)

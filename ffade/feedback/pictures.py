@@ -30,8 +30,9 @@ from ffade.feedback.picture_files import (  # here too, as before the split
 )
 from ffade.figure_text import TextMeasure, fonts
 from ffade.markdown import markdown_text
-from ffade.plugin_checks import OUTPUT_KINDS, described, output_captions, predicted
+from ffade.plugin_checks import described, output_captions, predicted
 from ffade.records import atomic_path, read_summary
+from ffade.reference_words import reference_word
 from ffade.rendered_images import rendered
 from ffade.summarize.plots import save_figure
 from ffade.summarize.regions import Region, format_value
@@ -163,18 +164,6 @@ class RegionPictures:
                 ids, named or labelled, states, captions, strict=True
             )
         ]
-
-
-def reference_word(target: Any, references: list[Any]) -> str:
-    """The caption's word for the references: "label" for a classifier's, a text or image
-    model's (a class, a text), as captions always said; "reference" for a regression's numbers (a
-    target of an output_kind of its own, or float references): "label 71.0" read as a class."""
-    kind = getattr(target, "output_kind", None)
-    numbers = [
-        r.item() if isinstance(r, torch.Tensor) and r.numel() == 1 else r for r in references
-    ]
-    floats = bool(numbers) and all(isinstance(r, (float, np.floating)) for r in numbers)
-    return "reference" if floats or (kind is not None and kind not in OUTPUT_KINDS) else "label"
 
 
 def _caption(

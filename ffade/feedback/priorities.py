@@ -230,7 +230,7 @@ def read_feedback(path: str | Path, run_dir: str | Path | None = None) -> Feedba
     run = shell_path(run_dir) if run_dir is not None else "RUN_DIR"
     data = read_yaml(
         path,
-        f"feedback file '{path}' not found; make one with `ffade feedback RUN_DIR` "
+        f"feedback file {shell_path(path)} not found; make one with `ffade feedback RUN_DIR` "
         "(interactive) or `ffade feedback RUN_DIR --from priorities.yaml`",
         unique_keys=True,
         mend=f"; mend it, or move it away and answer again with `ffade feedback {run}`",
@@ -328,8 +328,8 @@ def refuse_another_concept_order(
     if order != run_order and sorted(map(str, order)) == sorted(map(str, run_order)):
         raise FfadeError(
             f"{path}: its concepts are in another order ({', '.join(map(str, order))}) than "
-            f"the grid of run '{run_dir}' ({', '.join(map(str, run_order))}), the order its "
-            "states index; put them back in the run's order (a tool that sorts YAML keys moves "
+            f"the grid of run {shell_path(run_dir)} ({', '.join(map(str, run_order))}), the order "
+            "its states index; put them back in the run's order (a tool that sorts YAML keys moves "
             "them)"
         )
 

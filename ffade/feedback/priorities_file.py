@@ -16,6 +16,7 @@ import numpy as np
 from ffade.concept_names import grid_index, unknown_concept
 from ffade.errors import FfadeError, as_written
 from ffade.feedback.priorities import PRIORITIES, check_priority
+from ffade.shell_words import shell_path
 from ffade.summarize.landscape import Landscape
 from ffade.summarize.regions import Region
 from ffade.summarize.rules import Rule
@@ -30,7 +31,9 @@ ENTRY_KEYS = (*SELECTORS, "priority", "note")
 
 def read_priorities_file(path: str | Path) -> Any:
     """A priorities file's contents, a key given twice in one mapping refused."""
-    return read_yaml(Path(path), f"--from: priorities file '{path}' not found", unique_keys=True)
+    return read_yaml(
+        Path(path), f"--from: priorities file {shell_path(path)} not found", unique_keys=True
+    )
 
 
 def read_priorities(

@@ -111,7 +111,7 @@ def failure_groups(
         found = "is a directory; give a YAML file" if feedback.is_dir() else "not found"
         if feedback.exists() and not feedback.is_dir():
             found = "is no regular file (a device or a pipe); give a YAML file"
-        raise FfadeError(f"--feedback: feedback file '{feedback}' {found}")
+        raise FfadeError(f"--feedback: feedback file {shell_path(feedback)} {found}")
     feedback = feedback or run_dir / FEEDBACK_FILE
     if not feedback.is_file():
         threshold = DEFAULT_THRESHOLD if threshold is None else threshold

@@ -41,6 +41,7 @@ from ffade.gate.suite_values import (
     whole,
 )
 from ffade.records import write_text_atomic
+from ffade.shell_words import shell_path
 from ffade.yamlfile import FAST_DUMPER, load_yaml, read_yaml
 
 FORMAT = "ffade-suite/1"
@@ -161,7 +162,7 @@ def is_suite_file(path: Path) -> bool:
 def read_suite(path: str | Path) -> Suite:
     """Read and check a suite file; every mistake is one line naming the case and key."""
     path = Path(path)
-    data = read_yaml(path, f"--suite: suite file '{path}' not found", unique_keys=True)
+    data = read_yaml(path, f"--suite: suite file {shell_path(path)} not found", unique_keys=True)
     given = data.get("format") if isinstance(data, dict) else None
     if isinstance(given, str) and given.startswith("ffade-suite") and given != FORMAT:
         # a suite of another format version (or a typo there) is named as such, not "no suite"

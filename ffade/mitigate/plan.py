@@ -37,7 +37,7 @@ from ffade.plugin_api import TrainableTarget
 from ffade.plugin_data import read_as
 from ffade.plugin_names import plugin_label
 from ffade.records import SUMMARY_FILE, read_summary
-from ffade.shell_words import backslash_hint
+from ffade.shell_words import backslash_hint, shell_path
 
 
 @dataclass
@@ -198,19 +198,19 @@ def _read_discovery_summary(run_dir: Path) -> dict[str, Any]:
     reported as that, not as a problem with the feedback.
     """
     if link := broken_link(run_dir):  # a runs folder linked to a disk not mounted
-        raise FfadeError(f"model.init_args.run: '{run_dir}': {link}")
+        raise FfadeError(f"model.init_args.run: {shell_path(run_dir)}: {link}")
     if not run_dir.exists():  # the usual slip: the fine-tune config run before its discovery
         # or typed from another folder: a relative run is read from there, not the config's
         where = backslash_hint(run_dir) or read_as(run_dir)
         raise FfadeError(
-            f"model.init_args.run: '{run_dir}' does not exist{where}; run the discovery first, "
-            "or give the discovery run whose failures to fix"
+            f"model.init_args.run: {shell_path(run_dir)} does not exist{where}; run the discovery "
+            "first, or give the discovery run whose failures to fix"
         )
     if not run_dir.is_dir():
-        raise FfadeError(f"model.init_args.run: '{run_dir}' is not a run directory")
+        raise FfadeError(f"model.init_args.run: {shell_path(run_dir)} is not a run directory")
     if not (run_dir / SUMMARY_FILE).is_file():  # a folder, but no run's: name the key, as above
         raise FfadeError(
-            f"model.init_args.run: '{run_dir}' holds no {SUMMARY_FILE}, so it is no run "
+            f"model.init_args.run: {shell_path(run_dir)} holds no {SUMMARY_FILE}, so it is no run "
             "directory; give the discovery run whose failures to fix"
         )
     summary = read_summary(run_dir)

@@ -11,6 +11,7 @@ from ffade.errors import FfadeError
 from ffade.fixed_files import fixed_paths_here
 from ffade.records import MITIGATION_FILE
 from ffade.said_once import say_notes
+from ffade.shell_words import shell_path
 from ffade.yamlfile import read_text
 
 
@@ -23,7 +24,7 @@ def mitigation_file(
     path = Path(given).expanduser()  # "~/fix/version_0", as the other paths read it
     path = path / MITIGATION_FILE if path.is_dir() else path
     if not path.is_file():
-        raise FfadeError(f"{key}: '{path}' not found; give a fine-tune's {kinds}")
+        raise FfadeError(f"{key}: {shell_path(path)} not found; give a fine-tune's {kinds}")
     return path
 
 
@@ -64,15 +65,15 @@ def held_out_numbers(
     try:
         record = json.loads(read_text(path))
     except FileNotFoundError as error:
-        raise FfadeError(f"{given}: '{path}' not found") from error
+        raise FfadeError(f"{given}: {shell_path(path)} not found") from error
     except json.JSONDecodeError as error:
-        raise FfadeError(f"{given}: '{path}' is not valid JSON ({error})") from error
+        raise FfadeError(f"{given}: {shell_path(path)} is not valid JSON ({error})") from error
     except FfadeError as error:  # a byte that is not UTF-8 was a UnicodeDecodeError traceback
         raise FfadeError(f"{given}: {error}") from None
     needed = ("status", "clean_accuracy_before", "clean_accuracy_after")
     if not isinstance(record, dict) or not all(key in record for key in needed):
         raise FfadeError(
-            f"{given}: '{path}' is not a fine-tune's mitigation.json (it lacks "
+            f"{given}: {shell_path(path)} is not a fine-tune's mitigation.json (it lacks "
             f"{', '.join(repr(k) for k in needed)}); give the mitigation.json that "
             "`ffade fit` with a fine-tuner wrote"
         )
@@ -82,7 +83,7 @@ def held_out_numbers(
         if k.endswith(("_before", "_after", "_change")) or k in ("status", "clean_metric")
     ]
     _check_numbers(
-        record, [k for k in keys if k != "targeted_change"], f"{given}: '{path}'"
+        record, [k for k in keys if k != "targeted_change"], f"{given}: {shell_path(path)}"
     )  # a dict: its outcome is said beside the rates
     if mitigation_given:
         _check_it_fixed_the_compared_model(record, path, compared)
@@ -114,8 +115,8 @@ def _check_it_fixed_the_compared_model(
     if not loaded.intersection(str(p.resolve()) for p in fixed) and not in_place:
         files = [f"{k} {v}" for k, v in args.items() if isinstance(v, str) and Path(v).exists()]
         raise FfadeError(
-            f"--mitigation: '{path}' saved the fixed model {saved}, which the compared run's "
-            f"target does not load (its files: {', '.join(files) or 'none'}); give the "
+            f"--mitigation: {shell_path(path)} saved the fixed model {saved}, which the compared "
+            f"run's target does not load (its files: {', '.join(files) or 'none'}); give the "
             "mitigation.json of the fine-tune whose model the compared run searched, or leave "
             "--mitigation out to use the one beside its weights"
         )

@@ -27,6 +27,7 @@ from ffade.concept_names import did_you_mean, listed
 from ffade.errors import FfadeError, as_written, does_not_exist, shown
 from ffade.evaluation_log import logged_table
 from ffade.records import read_summary
+from ffade.shell_words import shell_path
 from ffade.shown_numbers import percent as percent  # the report's modules read it here
 from ffade.summarize.grid import GEOMETRY_KEYS as GEOMETRY_KEYS  # re-exported, as before
 from ffade.summarize.grid import Grid, read_grid
@@ -336,7 +337,7 @@ def load_landscape(
         raise FfadeError(f"load_landscape: expected a run directory (a path), got {shown(run_dir)}")
     given, run_dir = os.fspath(run_dir), Path(run_dir)  # Path('./-runs') drops the ./ typed
     if not run_dir.exists():  # a file (RUN/summary.json) is named by read_summary
-        raise FfadeError(does_not_exist(f"run directory '{given}'", run_dir))
+        raise FfadeError(does_not_exist(f"run directory {shell_path(given)}", run_dir))
     summary = read_summary(run_dir)
     grid = read_grid(summary, str(run_dir))
     shape = grid.shape

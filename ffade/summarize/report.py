@@ -356,8 +356,8 @@ def _load_comparable(landscape: Landscape, run_dir: Path, compare: Path) -> Land
         raise FfadeError(f"--compare: {error}") from None
     if not landscape.same_grid(other):
         raise FfadeError(
-            f"--compare: '{compare / 'summary.json'}' key 'concepts' differs from "
-            f"'{run_dir / 'summary.json'}' ({other.grid_difference(landscape)}); "
+            f"--compare: {shell_path(compare / 'summary.json')} key 'concepts' differs from "
+            f"{shell_path(run_dir / 'summary.json')} ({other.grid_difference(landscape)}); "
             "only runs over the same concept grid can be compared"
         )
     return other

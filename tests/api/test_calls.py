@@ -283,12 +283,11 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path, capsys) -> None:
     a_run.mkdir()
     (a_run / "summary.json").write_text("{}")
     for not_a_run, expected in (
-        (tmp_path / "missing", f"run directory '{tmp_path / 'missing'}' does not exist"),
-        (a_file, f"'{a_file}' is a file, not a run directory (a folder holding summary.json)"),
+        (tmp_path / "missing", f"run directory {tmp_path / 'missing'} does not exist"),
+        (a_file, f"{a_file} is a file, not a run directory (a folder holding summary.json)"),
         (
             a_run / "summary.json",
-            f"'{a_run / 'summary.json'}' is a file; give the run directory that holds it "
-            f"('{a_run}')",
+            f"{a_run / 'summary.json'} is a file; give the run directory that holds it ({a_run})",
         ),
     ):
         with pytest.raises(ffade.FfadeError) as error:
@@ -298,7 +297,7 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path, capsys) -> None:
         assert capsys.readouterr().err == f"ffade: error: {expected}\n"
     with pytest.raises(ffade.FfadeError) as error:  # named as the argument, not as a CLI flag
         ffade.mitigate(a_run, "nope.yaml")
-    assert str(error.value) == "priorities: file 'nope.yaml' not found; give a priorities file"
+    assert str(error.value) == "priorities: file nope.yaml not found; give a priorities file"
 
 
 def test_a_bad_value_is_named_as_the_keyword_typed_and_the_command_keeps_the_config_key(
@@ -966,7 +965,7 @@ def test_a_run_stopped_in_python_names_the_python_resume_and_resume_goes_on(
         ffade.discover(**run, budget=300, save_dir=tmp_path / "a", resume=3)
     with pytest.raises(ffade.FfadeError) as error:  # named as the keyword typed
         ffade.discover(**run, budget=300, resume=tmp_path / "nope")
-    assert str(error.value) == f"resume: run directory '{tmp_path / 'nope'}' does not exist"
+    assert str(error.value) == f"resume: run directory {tmp_path / 'nope'} does not exist"
 
 
 def test_a_run_with_a_callback_object_stopped_names_the_python_resume_and_it_goes_on(

@@ -50,7 +50,7 @@ REPORT_MISTAKES = {
     "mitigation_int": ({"compare": "RUN", "mitigation": 3}, "mitigation: expected a mitigation"),
     "mitigation_missing": (
         {"compare": "RUN", "mitigation": "RUN/nope.json"},
-        "mitigation: 'RUN/nope.json' not found; give a fine-tune's mitigation.json, its run "
+        "mitigation: RUN/nope.json not found; give a fine-tune's mitigation.json, its run "
         "directory or the Run ffade.mitigate returned",
     ),
 }
@@ -138,7 +138,7 @@ def test_any_path_like_is_taken_where_a_path_is(run: ffade.Run, tmp_path: Path) 
     missing = tmp_path / "priorities.yaml"
     with pytest.raises(ffade.FfadeError) as error:
         ffade.mitigate(_PathLike(run.dir), _PathLike(missing), save_dir=tmp_path)
-    assert str(error.value) == f"priorities: file '{missing}' not found; give a priorities file"
+    assert str(error.value) == f"priorities: file {missing} not found; give a priorities file"
 
 
 def test_mitigation_may_be_the_fine_tunes_file_directory_or_run(
@@ -170,7 +170,7 @@ def test_a_fix_of_another_model_is_refused_under_the_keyword_a_python_caller_typ
     (fix / "mitigation.json").write_text(json.dumps(record))
     with pytest.raises(ffade.FfadeError) as error:
         ffade.report(run, compare=run, mitigation=fix, out=tmp_path / "out")
-    assert str(error.value).startswith(f"mitigation: '{fix / 'mitigation.json'}' saved the fixed")
+    assert str(error.value).startswith(f"mitigation: {fix / 'mitigation.json'} saved the fixed")
     # the fine-tune's fixed_target is what the compared run searched: an instance fixed in place
     record["fixed_target"] = run.summary["task"]["target"]
     (fix / "mitigation.json").write_text(json.dumps(record))
@@ -197,7 +197,7 @@ def test_run_of_a_missing_directory_is_one_line(tmp_path: Path) -> None:
     missing = tmp_path / "runs" / "ffade" / "version_9"
     with pytest.raises(ffade.FfadeError) as error:
         ffade.Run(str(missing))
-    assert str(error.value) == f"run directory '{missing}' does not exist"
+    assert str(error.value) == f"run directory {missing} does not exist"
     (tmp_path / "summary.json").write_text("{}")
     assert ffade.Run(tmp_path).dir == tmp_path  # a run directory that exists still opens
 
@@ -218,7 +218,7 @@ def test_run_of_a_directory_holding_no_run_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(ffade.FfadeError) as error:
         ffade.mitigate(str(tmp_path))  # a path where a Run is taken: the same line
     assert str(error.value) == (
-        f"Run: no run in {tmp_path}: '{tmp_path}' holds runs, each in a NAME/version_N folder; "
+        f"Run: no run in {tmp_path}: {tmp_path} holds runs, each in a NAME/version_N folder; "
         f"give one, e.g. the latest: {run.dir}"
     )
     assert ffade.report(run, out=tmp_path / "report").dir == tmp_path / "report"
@@ -234,7 +234,7 @@ def test_run_of_a_file_is_one_line_as_ffade_report_says_it(
     typed = f"{run.dir.name}/summary.json"
     with pytest.raises(ffade.FfadeError) as error:
         ffade.Run(typed)
-    said = f"'{typed}' is a file; give the run directory that holds it ('{run.dir.name}')"
+    said = f"{typed} is a file; give the run directory that holds it ({run.dir.name})"
     assert str(error.value) == said
     cli = ffade_in_process("report", typed, cwd=run.dir.parent)
     assert cli.returncode == 2 and cli.stderr.strip() == f"ffade: error: {said}"
@@ -243,7 +243,7 @@ def test_run_of_a_file_is_one_line_as_ffade_report_says_it(
     with pytest.raises(ffade.FfadeError) as error:
         ffade.Run(config)
     assert str(error.value) == (
-        f"'{config}' is a file, not a run directory (a folder holding summary.json)"
+        f"{config} is a file, not a run directory (a folder holding summary.json)"
     )
 
 
@@ -261,7 +261,7 @@ def test_a_run_whose_directory_is_deleted_later_says_so_for_every_attribute(
     for attribute in ("summary", "evaluations", "examples", "mitigation", "rules", "regions"):
         with pytest.raises(ffade.FfadeError) as error:
             getattr(run, attribute)
-        assert str(error.value) == f"run directory '{gone}' does not exist", attribute
+        assert str(error.value) == f"run directory {gone} does not exist", attribute
 
 
 def test_run_behind_a_broken_link_names_the_link(tmp_path: Path) -> None:
@@ -272,7 +272,7 @@ def test_run_behind_a_broken_link_names_the_link(tmp_path: Path) -> None:
     with pytest.raises(ffade.FfadeError) as error:
         ffade.Run(missing)
     link = f"{tmp_path / 'runs'} is a symbolic link to {tmp_path / 'unmounted'}"
-    assert str(error.value) == f"run directory '{missing}': {link}, which does not exist"
+    assert str(error.value) == f"run directory {missing}: {link}, which does not exist"
 
 
 def test_a_run_made_before_os_chdir_still_names_its_directory(
@@ -345,7 +345,7 @@ def test_a_report_written_elsewhere_names_its_run(run: ffade.Run, tmp_path: Path
     says it."""
     out = ffade.report(run, out=tmp_path / "out", tensorboard=False)
     assert out.rules == run.rules  # the report's own, read from DIR
-    where = f"'{out.dir}' holds a report only; its run's files are in {run.dir}"
+    where = f"{out.dir} holds a report only; its run's files are in {run.dir}"
     for read in ("summary", "evaluations"):
         with pytest.raises(ffade.FfadeError) as error:
             getattr(out, read)
@@ -396,6 +396,6 @@ def test_a_path_under_home_is_read_and_written_there(
     assert written.dir == home / "report" and (home / "report" / "report.md").is_file()
     with pytest.raises(ffade.FfadeError) as error:
         ffade.mitigate("~/run", "~/priorities.yaml", save_dir="~/runs")
-    said = f"priorities: file '{home / 'priorities.yaml'}' not found; give a priorities file"
+    said = f"priorities: file {home / 'priorities.yaml'} not found; give a priorities file"
     assert str(error.value) == said
     assert list(work.iterdir()) == []

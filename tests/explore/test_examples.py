@@ -78,7 +78,8 @@ def test_each_example_png_is_captioned_as_the_grid_is(tmp_path: Path) -> None:
     assert save_worst_examples(evaluator, tmp_path) >= 1
     entries = json.loads((tmp_path / "examples" / "examples.json").read_text())
     for entry in entries:
-        label = f"input {entry['input_id']} (label {entry['reference']}): {entry['output']}"
+        said = f"{entry['reference_word']} {entry['reference']}"  # synthetic's margins: reference
+        label = f"input {entry['input_id']} ({said}): {entry['output']}"
         changes = ", ".join(f"{k}={v:g}" for k, v in entry["changed"].items())
         assert changes
         with Image.open(tmp_path / "examples" / entry["file"]) as png:

@@ -44,7 +44,7 @@ def test_starts_from_the_earlier_q_network(earlier_run, tmp_path: Path) -> None:
 
 
 def test_missing_checkpoint_is_one_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(FfadeError, match=r"warm_start: '.*nowhere' does not exist"):
+    with pytest.raises(FfadeError, match=r"warm_start: .*nowhere does not exist"):
         DQNExplorer(task=synthetic_spec(), warm_start=str(tmp_path / "nowhere"))
     with pytest.raises(FfadeError, match=r"no checkpoint at .*last.ckpt"):
         explorer = DQNExplorer(
@@ -60,7 +60,7 @@ def test_a_warm_start_behind_a_broken_link_names_the_link(tmp_path: Path) -> Non
     with pytest.raises(FfadeError) as error:
         DQNExplorer(task=synthetic_spec(), warm_start=str(tmp_path / "runs" / "first"))
     assert str(error.value) == (
-        f"model.init_args.warm_start: '{tmp_path / 'runs' / 'first'}': {tmp_path / 'runs'} is a "
+        f"model.init_args.warm_start: {tmp_path / 'runs' / 'first'}: {tmp_path / 'runs'} is a "
         f"symbolic link to {tmp_path / 'unmounted'}, which does not exist"
     )
 

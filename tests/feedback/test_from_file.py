@@ -59,7 +59,7 @@ def test_a_run_without_rules_says_to_use_regions(run: Path, tmp_path: Path, in_p
     code, _, err = in_process("feedback", str(run), "--from", str(tmp_path / "typo.yaml"))
     assert code == 2  # the file's mistake first, not the run's lack of rules
     assert (
-        err.strip() == f"ffade: error: --from: priorities file '{tmp_path / 'typo.yaml'}' not found"
+        err.strip() == f"ffade: error: --from: priorities file {tmp_path / 'typo.yaml'} not found"
     )
 
 

@@ -197,10 +197,10 @@ def test_a_suite_or_feedback_file_that_is_no_regular_file_is_not_called_missing(
     run.mkdir()
     (run / "summary.json").write_text(json.dumps({"task": synthetic_spec()}))
     for command, what in (
-        (["check", "--suite", os.devnull], f"--suite: suite file '{os.devnull}'"),
+        (["check", "--suite", os.devnull], f"--suite: suite file {os.devnull}"),
         (
             ["export", str(run), "--to", str(tmp_path / "s.yaml"), "--feedback", os.devnull],
-            f"--feedback: feedback file '{os.devnull}'",
+            f"--feedback: feedback file {os.devnull}",
         ),
     ):
         result = ffade_in_process(*command)

@@ -953,7 +953,7 @@ def test_export_refuses_a_feedback_file_made_for_another_run(
         assert main(["export", str(run_dir), "--to", str(to), "--feedback", str(feedback)]) == 2
         err = capsys.readouterr().err.strip()
         says = (
-            f"its concepts are not the grid of run '{run_dir}' (axis2 only in the run)"
+            f"its concepts are not the grid of run {run_dir} (axis2 only in the run)"
             if name == "two_axes"
             else f"--feedback {feedback} ranks the failures of run {other}, not of {run_dir}"
         )
@@ -1083,7 +1083,7 @@ def test_export_with_a_missing_feedback_file_exits_2(run_dir: Path, tmp_path: Pa
     to = tmp_path / "s.yaml"
     assert main(["export", str(run_dir), "--to", str(to), "--feedback", "nope.yaml"]) == 2
     err = capsys.readouterr().err.strip()
-    assert "--feedback: feedback file 'nope.yaml' not found" in err and "\n" not in err
+    assert "--feedback: feedback file nope.yaml not found" in err and "\n" not in err
     assert not to.exists()
 
 
@@ -1093,7 +1093,7 @@ def test_export_with_a_feedback_directory_says_so(run_dir: Path, tmp_path: Path,
     given.mkdir()
     assert main(["export", str(run_dir), "--to", str(to), "--feedback", str(given)]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == f"ffade: error: --feedback: feedback file '{given}' is a directory; give a " + (
+    assert err == f"ffade: error: --feedback: feedback file {given} is a directory; give a " + (
         "YAML file"
     )
     assert not to.exists()

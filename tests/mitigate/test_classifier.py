@@ -507,7 +507,7 @@ def test_ffade_fit_says_in_one_line_what_is_missing(tmp_path: Path) -> None:
     assert result.returncode == 2 and "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("ffade: error:")]
     assert errors == [  # the argument named, as for a folder that is not there
-        f"ffade: error: model.init_args.run: '{tmp_path}' holds no summary.json, so it is no run "
+        f"ffade: error: model.init_args.run: {tmp_path} holds no summary.json, so it is no run "
         "directory; give the discovery run whose failures to fix"
     ], result.stderr
 

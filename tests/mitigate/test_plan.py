@@ -90,7 +90,7 @@ def test_a_relative_run_not_there_says_where_it_was_read(tmp_path: Path) -> None
     result = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
     assert result.returncode == 2, result.stderr[-2000:]
     assert result.stderr.strip().splitlines()[-1] == (
-        "ffade: error: model.init_args.run: 'runs/quickstart/version_0' does not exist (read as "
+        "ffade: error: model.init_args.run: runs/quickstart/version_0 does not exist (read as "
         f"{tmp_path / 'runs' / 'quickstart' / 'version_0'}); run the discovery first, or give "
         "the discovery run whose failures to fix"
     )
@@ -98,10 +98,10 @@ def test_a_relative_run_not_there_says_where_it_was_read(tmp_path: Path) -> None
 
 def test_a_run_not_made_yet_is_named_as_missing(tmp_path: Path) -> None:
     # `ffade fit --config configs/mitigate_digits.yaml` before the quickstart it fixes ran
-    with pytest.raises(FfadeError, match=r"run: '.*version_0' does not exist; run the discovery"):
+    with pytest.raises(FfadeError, match=r"run: .*version_0 does not exist; run the discovery"):
         make_plan(tmp_path / "runs" / "quickstart" / "version_0")
     (tmp_path / "file").write_text("")
-    with pytest.raises(FfadeError, match=r"run: '.*file' is not a run directory"):
+    with pytest.raises(FfadeError, match=r"run: .*file is not a run directory"):
         make_plan(tmp_path / "file")
 
 
@@ -113,7 +113,7 @@ def test_a_run_behind_a_broken_link_names_the_link(tmp_path: Path) -> None:
     with pytest.raises(FfadeError) as error:
         make_plan(run)
     assert str(error.value) == (
-        f"model.init_args.run: '{run}': {tmp_path / 'runs'} is a symbolic link to "
+        f"model.init_args.run: {run}: {tmp_path / 'runs'} is a symbolic link to "
         f"{tmp_path / 'unmounted'}, which does not exist"
     )
 
@@ -126,7 +126,8 @@ def test_a_run_typed_with_backslashes_names_the_one_meant(tmp_path: Path) -> Non
     with pytest.raises(FfadeError) as error:
         make_plan(typed)
     assert str(error.value) == (
-        f"model.init_args.run: '{typed}' does not exist (paths here are written with /, not \\: "
+        f"model.init_args.run: {shlex.quote(str(typed))} does not exist (paths here are written "
+        "with /, not \\: "
         f"{shlex.quote(str(tmp_path / 'runs' / 'version_0'))} exists); run the discovery first, "
         "or give the discovery run whose failures to fix"
     )

@@ -576,7 +576,7 @@ def test_a_mitigation_that_fixed_another_model_is_refused(
     out = tmp_path / "report"
     assert main([*argv, str(tmp_path / "other_fix"), "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip()
-    assert "other_fix/mitigation.json' saved the fixed model" in err and "\n" not in err
+    assert "other_fix/mitigation.json saved the fixed model" in err and "\n" not in err
     assert f"its files: weights {weights}" in err and not out.exists()
     assert main([*argv, str(tmp_path / "this_fix"), "--out", str(out)]) == 0
 
@@ -913,10 +913,10 @@ def test_text_examples_are_quoted_with_their_captions(make_run, image_concepts) 
 @pytest.mark.parametrize(
     ("case", "expected"),
     [
-        ("missing", r"run directory '.*missing' does not exist"),
-        ("empty", r".*empty/summary.json not found: is '.*empty' an ffade run directory\?"),
-        ("other_grid", r"--compare: '.*other/summary.json' key 'concepts' differs from"),
-        ("missing_compare", r"--compare: run directory '.*missing' does not exist"),
+        ("missing", r"run directory .*missing does not exist"),
+        ("empty", r".*empty/summary.json not found: is .*empty an ffade run directory\?"),
+        ("other_grid", r"--compare: .*other/summary.json key 'concepts' differs from"),
+        ("missing_compare", r"--compare: run directory .*missing does not exist"),
         ("axes", r"--axes: unknown concept 'hue' .*; concepts: rotation, brightness, blur"),
         # said before the other run is read (it was found after regions, rules and the compare)
         ("axes_and_other_grid", r"--axes: unknown concept 'hue' .*; concepts: rotation,"),
@@ -929,12 +929,12 @@ def test_text_examples_are_quoted_with_their_captions(make_run, image_concepts) 
         ),
         ("axes_repeat", r"--axes: concepts repeat in \[blur, blur\]; name each at most once"),
         ("threshold", r"argument --threshold: expected a failure rate in \(0, 1\], got '1.5'"),
-        ("not_mitigation", r"--mitigation: '.*summary.json' is not a fine-tune's mitigation.json"),
-        ("list_mitigation", r"--mitigation: '.*list.json' is not a fine-tune's mitigation.json"),
+        ("not_mitigation", r"--mitigation: .*summary.json is not a fine-tune's mitigation.json"),
+        ("list_mitigation", r"--mitigation: .*list.json is not a fine-tune's mitigation.json"),
         # a byte that is not UTF-8 was a UnicodeDecodeError traceback
         ("latin1_mitigation", r"--mitigation: .*latin1.json: line 1 is not UTF-8 text \(byte 0xe9"),
         # a directory was IsADirectoryError; a missing file was found after the figures
-        ("missing_mitigation", r"--mitigation: '.*empty/mitigation.json' not found; give a fine"),
+        ("missing_mitigation", r"--mitigation: .*empty/mitigation.json not found; give a fine"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(
