@@ -275,3 +275,23 @@ def test_print_config_refuses_a_trainer_length_the_run_refuses_in_the_same_line(
             "leave it out\n"
         )
     )
+
+
+def test_a_run_builds_the_parser_of_fit_alone(tmp_path: Path, monkeypatch) -> None:
+    """ffade refuses validate, test and predict before Lightning (``ffade.cli.NOT_FITTING``), yet
+    every run built a jsonargparse parser for each of LightningCLI's four loops: a third of a
+    small run's time in-process, in every ``ffade fit`` and ``ffade.discover`` call."""
+    from ffade.lightning_run import FfadeCLI
+
+    built = []
+    prepare = FfadeCLI._prepare_subcommand_parser
+
+    def recording(self, klass, subcommand, **kwargs):  # Lightning's own, each call noted
+        built.append(subcommand)
+        return prepare(self, klass, subcommand, **kwargs)
+
+    monkeypatch.setattr(FfadeCLI, "_prepare_subcommand_parser", recording)
+    config = write_config(tmp_path / "c.yaml", explorer="ffade.explore.RandomExplorer", budget=8)
+    result = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert built == ["fit"]
