@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,6 +46,30 @@ def hangup_as_a_terminal_gives_it() -> None:
     test means."""
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGHUP])
+
+
+def waiting_for_input(pid: int) -> None:
+    """Return once process ``pid``, its prompt shown, sleeps waiting for the answer, as a
+    person's Ctrl-C finds a command at its prompt; at once where there is no ``/proc``.
+
+    A signal stops a read of the answer (``select`` in readline, ``read`` without it): the call
+    ends interrupted and Python raises KeyboardInterrupt. One that comes after the prompt is
+    written but before that wait starts, C code that checks for no signal, is noted and left
+    until the wait ends: a line typed, or a second Ctrl-C. A test that sent its one Ctrl-C the
+    moment the prompt showed hung 120 s in CI (two loaded cores: the test, woken by the
+    prompt's write, ran before the command reached its read). A wait for the interpreter's
+    lock (``futex``) is not that wait."""
+    give_up = time.monotonic() + 120
+    while time.monotonic() < give_up:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            waits_in = Path(f"/proc/{pid}/wchan").read_text()
+        except (OSError, IndexError):  # no /proc (macOS), or the process ended
+            return
+        if state == "S" and "futex" not in waits_in:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"process {pid} never waited for input")
 
 
 def synthetic_spec(

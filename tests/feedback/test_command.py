@@ -21,7 +21,7 @@ from ffade.cli import main
 from ffade.errors import FfadeError
 from ffade.feedback import read_feedback
 from ffade.summarize.regions import Region
-from tests.helpers import REPO, ffade_in_process
+from tests.helpers import REPO, ffade_in_process, waiting_for_input
 
 
 def typed(*args: str, answers: str) -> subprocess.CompletedProcess:
@@ -125,6 +125,7 @@ def test_ctrl_c_or_sigterm_at_a_prompt_keeps_the_answers_and_exits_130(
     deadline = time.monotonic() + 120
     while not saved.is_file() and time.monotonic() < deadline:
         time.sleep(0.05)
+    waiting_for_input(process.pid)  # at the second question: one sent sooner may wait for it
     process.send_signal(signum)
     out, err = process.communicate(timeout=120)
     assert process.returncode == 130, err

@@ -30,6 +30,7 @@ from tests.helpers import (
     TRAINING_LIBRARIES,
     hangup_as_a_terminal_gives_it,
     python_m_ffade,
+    waiting_for_input,
 )
 
 
@@ -295,6 +296,7 @@ def test_a_closed_terminal_keeps_the_answers_and_leaves_no_picture_unanswered(
             break
     else:  # the command ended before it: no closed terminal was tested
         pytest.fail(f"no second question: {''.join(read)}{''.join(process.communicate())}")
+    waiting_for_input(process.pid)  # at its prompt: one sent sooner may wait for an answer
     process.send_signal(signal.SIGHUP)
     out, err = process.communicate(timeout=120)
     assert process.returncode == 130, "".join(read) + out + err
