@@ -107,8 +107,9 @@ def test_check_fails_the_original_model_and_writes_junit(suite_path: Path, tmp_p
 def test_a_junit_write_that_fails_after_the_check_still_prints_the_table(
     suite_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
-    """A --junit file refused only when written (``/proc/x.xml`` as root passes the checks made
-    before the evaluations) said one line and exit 2, and the table of results was never shown."""
+    """A --junit file refused only when written (a folder made at its name while the check ran
+    passes the checks made before the evaluations) said one line and exit 2, and the table of
+    results was never shown."""
 
     def refused(*args: object, **kwargs: object) -> None:
         raise FileNotFoundError(2, "No such file or directory")
