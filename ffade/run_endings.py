@@ -169,10 +169,11 @@ def _fine_tune_ending(run_dir: Path, record: dict[str, Any]) -> str:
         )
     else:
         feedback = record.get("feedback")  # a file to open: one shell word, as the run's
-        lines.append(
-            "next: the original model is kept; change the priorities "
-            f"({shell_path(feedback) if feedback else 'feedback.yaml'}) or the fine-tuner's "
-            "settings and run again"
+        lines.append(  # it forgot the clean task: say which settings make it forget less
+            "next: the original model is kept; to lose less clean accuracy, lower "
+            "--model.init_args.learning_rate or raise --model.init_args.clean_share, or change "
+            f"the priorities ({shell_path(feedback) if feedback else 'feedback.yaml'}), and run "
+            "again"
         )
     return "\n".join(lines)
 

@@ -162,6 +162,28 @@ def test_a_fix_rejected_for_fixing_nothing_ends_as_rejected(tmp_path: Path) -> N
     assert "change the priorities" in run_ending(tmp_path).splitlines()[3]
 
 
+def test_a_fix_that_lost_clean_accuracy_names_the_settings_that_keep_it(tmp_path: Path) -> None:
+    """A resnet18 fine-tuned on its own photos lost 21 points of clean accuracy and was told to
+    change "the fine-tuner's settings", with no word of which: the learning rate and the share
+    of unchanged inputs are the two that make it forget less, named as options to type."""
+    record = {
+        "status": "rejected",
+        "accepted": False,
+        "reason": "clean accuracy fell 20.83 points, more than the tolerance of 1.00",
+        "feedback": "runs/mine/version_0/feedback.yaml",
+        "clean_accuracy_before": 1.0,
+        "clean_accuracy_after": 0.792,
+        "clean_accuracy_change": -0.208,
+        "clean_tolerance": 0.01,
+        "targeted_failure_rate_before": 0.463,
+        "targeted_failure_rate_after": 0.746,
+    }
+    (tmp_path / "mitigation.json").write_text(json.dumps(record))
+    last = run_ending(tmp_path).splitlines()[-1]
+    assert "lower --model.init_args.learning_rate" in last
+    assert "raise --model.init_args.clean_share" in last
+
+
 def test_the_priorities_to_change_are_named_as_one_shell_word(tmp_path: Path) -> None:
     """A fix rejected for the clean accuracy it lost named its feedback file bare (`change the
     priorities (/home/me/my runs/x/feedback.yaml)`), two words to a shell that opens it, while
@@ -179,8 +201,9 @@ def test_the_priorities_to_change_are_named_as_one_shell_word(tmp_path: Path) ->
     }
     (tmp_path / "mitigation.json").write_text(json.dumps(record))
     assert run_ending(tmp_path).splitlines()[-1] == (
-        f"next: the original model is kept; change the priorities ({shlex.quote(str(feedback))}) "
-        "or the fine-tuner's settings and run again"
+        "next: the original model is kept; to lose less clean accuracy, lower "
+        "--model.init_args.learning_rate or raise --model.init_args.clean_share, or change the "
+        f"priorities ({shlex.quote(str(feedback))}), and run again"
     )
 
 

@@ -37,7 +37,12 @@ class TorchvisionClassifier(ImageClassifier):
             or "DEFAULT"), loaded through torchvision (from the torch hub cache when present);
             a local state-dict file (.pt/.pth, or .safetensors with the safetensors package);
             or None for random weights, as tests use.
-        num_classes: output classes for random weights or a local checkpoint (default 1000).
+        num_classes: output classes for random weights or a local checkpoint (default 1000,
+            or as many as ``categories`` names).
+        categories: the class names of random weights or a local checkpoint, in class-index
+            order (an ``image_folder``'s sorted folder names, say), so that captions and reports
+            read "should be cat ... predicted rocket", not class indices a reader cannot look up;
+            a torchvision weights name brings its own.
         image_size: side the model is fed, at most ``MOST_IMAGE_SIZE`` (1024); default the
             weights' crop size, else the input's own.
         weights_transforms: preprocess every image as the weights' ``transforms()`` do: resize
@@ -66,6 +71,7 @@ class TorchvisionClassifier(ImageClassifier):
         model: str = "resnet18",
         weights: str | None = None,
         num_classes: int | None = None,
+        categories: list[str] | None = None,
         image_size: int | None = None,
         weights_transforms: bool = False,
         device: str = "cpu",
@@ -91,7 +97,9 @@ class TorchvisionClassifier(ImageClassifier):
             )
         self.model_name = model
         self.weights = weights
-        self.categories: list[str] | None = None
+        self.categories: list[str] | None = _checked_categories(categories, num_classes)
+        if categories is not None and num_classes is None:
+            num_classes = len(categories)
         mean, std, crop, resize = IMAGENET_MEAN, IMAGENET_STD, None, None
         interpolation = F.InterpolationMode.BILINEAR
         if weights_transforms and (weights is None or _is_path(weights) or image_size):
@@ -111,11 +119,13 @@ class TorchvisionClassifier(ImageClassifier):
                     fit_hint="check the model name and num_classes",
                 )
         else:
-            if num_classes is not None:
-                raise PluginError(
-                    "target 'torchvision_classifier': num_classes applies to random weights or a "
-                    f"local checkpoint; {weights!r} fixes the classes its weights were trained on"
-                )
+            for key, value in (("num_classes", num_classes), ("categories", categories)):
+                if value is not None:
+                    raise PluginError(
+                        f"target 'torchvision_classifier': {key} applies to random weights or a "
+                        f"local checkpoint; {weights!r} fixes the classes its weights were "
+                        "trained on"
+                    )
             enum = _weights_enum(model, weights)
             network = _load_pretrained(model, weights, enum)
             preset = enum.transforms()
@@ -140,6 +150,33 @@ class TorchvisionClassifier(ImageClassifier):
         self.interpolation = interpolation
         self.crop_to_fit = True  # a 4:3 photo is cropped, as the weights' transforms crop it
         self.resize_size = resize
+
+
+def _checked_categories(categories: object, num_classes: int | None) -> list[str] | None:
+    """The class names as given, refused unless a list of distinct names, one per class:
+    a name missing or extra would caption every later class with its neighbour's name."""
+    if categories is None:
+        return None
+    names_ok = isinstance(categories, (list, tuple)) and all(
+        isinstance(name, str) and name.strip() for name in categories
+    )
+    if not names_ok or len(categories) < 2:
+        raise PluginError(
+            "target 'torchvision_classifier': categories must be a list of at least 2 class "
+            f"names in class-index order, e.g. [cat, dog]; got {as_written(categories)}"
+        )
+    if len(set(categories)) != len(categories):
+        twice = sorted({name for name in categories if categories.count(name) > 1})
+        raise PluginError(
+            f"target 'torchvision_classifier': categories names {twice[0]!r} more than once; "
+            "give each class's name once, in class-index order"
+        )
+    if num_classes is not None and num_classes != len(categories):
+        raise PluginError(
+            f"target 'torchvision_classifier': categories names {len(categories)} classes but "
+            f"num_classes is {num_classes}; give one name per class (or leave num_classes out)"
+        )
+    return list(categories)
 
 
 def _is_path(weights: str) -> bool:
