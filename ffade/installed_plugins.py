@@ -7,16 +7,16 @@ in the middle of a notebook must still be found by the next call, so the entry p
 with a fingerprint of what decides them and read again whenever it changes:
 
 - ``sys.path`` (and the current directory, which ``''`` stands for) and ``sys.meta_path``;
-- each path entry's modification time: installing or removing a distribution adds or removes a
-  ``*.dist-info`` / ``*.egg-info`` directory (or a ``.pth``) there;
-- each of those metadata directories' own time and that of its ``entry_points.txt``: a
-  ``pip install -e`` of an old-style project rewrites ``entry_points.txt`` in an ``.egg-info``
-  that stays where it was, which changes no directory listing.
+- each path entry's modification time: installing, reinstalling or removing a distribution adds
+  or removes a ``*.dist-info`` directory (or an ``.egg-info``, a ``.pth``) there;
+- the time of each ``*.egg-info/entry_points.txt`` in them: a ``pip install -e`` of an old-style
+  project (``setup.py develop``) rewrites that file in place, in a directory that stays.
 
-Checking the fingerprint stats a few hundred files (a fraction of one reading of the metadata);
-the listing of each path directory is itself kept until that directory changes. A time within the
-last few seconds is not trusted (git's "racy" rule): a file system stamps times by the clock
-tick, or by two seconds, so a second change within the tick of the first leaves the same time.
+Checking it takes one stat per path entry and per ``.egg-info`` (the listing of each directory
+is kept until the directory changes), not a reading of every distribution's metadata. A time
+within the last few seconds is not trusted (git's "racy" rule): a file system stamps times by
+the clock tick, or by two seconds, so a second change within the tick of the first would leave
+the same time; until it settles, every call reads the entry points afresh.
 """
 
 from __future__ import annotations
@@ -26,13 +26,11 @@ import sys
 import time
 from importlib.metadata import EntryPoint, MetadataPathFinder, entry_points
 
-_METADATA_DIRS = (".dist-info", ".egg-info")
-
 _SETTLED_NS = 3_000_000_000
 """A time this close to now may be shared by a change still to come: it keys nothing."""
 
 _listings: dict[str, tuple[int, tuple[str, ...]]] = {}
-"""path directory -> (its modification time, the metadata directories in it then)."""
+"""path directory -> (its modification time, the ``.egg-info`` directories in it then)."""
 
 _read: tuple[tuple[object, ...], dict[str, tuple[EntryPoint, ...]]] | None = None
 """(fingerprint, group -> its entry points sorted by name) as last read."""
@@ -69,11 +67,12 @@ def _current() -> dict[str, tuple[EntryPoint, ...]]:
 def _by_group() -> dict[str, tuple[EntryPoint, ...]]:
     """One reading of every distribution's entry points, all groups at once. importlib's own
     listing of each directory is keyed on its time too: it is dropped, for the racy case."""
-    MetadataPathFinder.invalidate_caches()
-    found: dict[str, list[EntryPoint]] = {}
-    for entry in entry_points():
-        found.setdefault(entry.group, []).append(entry)
-    return {group: tuple(sorted(ones, key=lambda e: e.name)) for group, ones in found.items()}
+    MetadataPathFinder().invalidate_caches()  # on an instance: 3.10 and 3.11 lack @classmethod
+    everything = entry_points()  # 3.10, 3.11: a dict by group, whose dict reading is deprecated
+    return {
+        group: tuple(sorted(everything.select(group=group), key=lambda e: e.name))
+        for group in everything.groups
+    }
 
 
 def _fingerprint() -> tuple[object, ...] | None:
@@ -91,36 +90,30 @@ def _fingerprint() -> tuple[object, ...] | None:
             continue
         if mtime > recent:
             return None
-        stamps = tuple(
-            (name, *_stamps(os.path.join(path, name))) for name in _metadata(path, mtime)
-        )
-        times = [mtime, *(t for stamp in stamps for t in stamp[1:] if t is not None)]
-        if max(times) > recent:
-            return None
-        parts.append((entry, path, mtime, stamps))
+        stamps = []
+        for name in _egg_infos(path, mtime):
+            try:
+                stamp: int | None = os.stat(
+                    os.path.join(path, name, "entry_points.txt")
+                ).st_mtime_ns
+            except OSError:
+                stamp = None
+            if stamp is not None and stamp > recent:
+                return None
+            stamps.append((name, stamp))
+        parts.append((entry, path, mtime, tuple(stamps)))
     return tuple(parts)
 
 
-def _metadata(path: str, mtime: int) -> tuple[str, ...]:
-    """The metadata directories in ``path``, listed again only when ``path`` has changed (a
-    settled time: a recent one never gets here)."""
+def _egg_infos(path: str, mtime: int) -> tuple[str, ...]:
+    """The ``.egg-info`` directories in ``path``, listed again only when ``path`` has changed
+    (its time settled: a recent one never gets here)."""
     known = _listings.get(path)
     if known is not None and known[0] == mtime:
         return known[1]
     try:
-        names = tuple(sorted(n for n in os.listdir(path) if n.lower().endswith(_METADATA_DIRS)))
+        names = tuple(sorted(n for n in os.listdir(path) if n.lower().endswith(".egg-info")))
     except OSError:  # a zip file, or not readable: its own time stands for its contents
         names = ()
     _listings[path] = (mtime, names)
     return names
-
-
-def _stamps(info: str) -> tuple[int | None, int | None]:
-    """The modification times of a metadata directory and of its ``entry_points.txt``."""
-    times: list[int | None] = []
-    for path in (info, os.path.join(info, "entry_points.txt")):
-        try:
-            times.append(os.stat(path).st_mtime_ns)
-        except OSError:
-            times.append(None)
-    return times[0], times[1]
