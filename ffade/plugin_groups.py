@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint
+
+from ffade import installed_plugins
 
 
 def _normal(group: str) -> str:
@@ -21,13 +23,12 @@ def misfiled(groups: dict[str, str]) -> list[tuple[str, EntryPoint]]:
     to the group of ``kind`` (``groups``: kind -> ffade's group): a misspelling."""
     by_group = {group: kind for kind, group in groups.items()}
     found = []
-    for group in sorted(entry_points().groups):
+    for group in installed_plugins.groups():
         if group in by_group:
             continue
         close = difflib.get_close_matches(_normal(group), list(by_group), n=1, cutoff=0.85)
         if close:
-            entries = sorted(entry_points(group=group), key=lambda e: e.name)
-            found += [(by_group[close[0]], e) for e in entries]
+            found += [(by_group[close[0]], e) for e in installed_plugins.entries(group)]
     return found
 
 

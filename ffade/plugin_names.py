@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 import sys
-from functools import cache
-from importlib.metadata import entry_points
+
+from ffade.installed_plugins import entries
 
 
 def plugin_label(plugin: object, registered: str | None = None) -> str:
@@ -45,9 +45,7 @@ def default_name(group: str, cls: type) -> str:
     return snake_case(cls.__name__)
 
 
-@cache
 def _entries(group: str) -> tuple[tuple[str, str, str], ...]:
-    """``group``'s installed entry points as (name, module, attribute), read once: installed
-    distributions do not change while a process runs, and reading them takes milliseconds."""
-    found = sorted(entry_points(group=group), key=lambda e: e.name)
-    return tuple((entry.name, entry.module, entry.attr or "") for entry in found)
+    """``group``'s installed entry points as (name, module, attribute), as installed now: a
+    plugin pip-installed in the middle of a notebook session is named as it is installed."""
+    return tuple((entry.name, entry.module, entry.attr or "") for entry in entries(group))

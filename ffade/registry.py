@@ -16,13 +16,14 @@ import inspect
 import os
 import sys
 from dataclasses import dataclass
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint
 from typing import Any
 
 from ffade.blame import OWN_CODE
 from ffade.errors import FfadeError, PluginError, clipped, first_line
 from ffade.function_hint import wrap_function_hint
 from ffade.grid_words import yaml_words_hint
+from ffade.installed_plugins import distribution, entries
 from ffade.plugin_api import Concept, Dataset, Reward, Target
 from ffade.plugin_arguments import check_defined, check_numbers, check_switches, name_by_key
 from ffade.plugin_checks import check_constructed, declared_kinds
@@ -55,15 +56,10 @@ class PluginInfo:
     value: str
 
 
-def _distribution(entry: EntryPoint) -> str:
-    dist = getattr(entry, "dist", None)
-    return f"{dist.name} {dist.version}" if dist is not None else "unknown distribution"
-
-
 def _entries(kind: str) -> list[EntryPoint]:
     if kind not in KINDS:
         raise PluginError(f"unknown plugin kind '{kind}'; known kinds: {', '.join(KINDS)}")
-    return sorted(entry_points(group=KINDS[kind][0]), key=lambda e: e.name)
+    return list(entries(KINDS[kind][0]))  # read again only once what is installed changes
 
 
 def _qualified(obj: Any) -> str:
@@ -97,7 +93,7 @@ def available(kind: str | None = None) -> list[PluginInfo]:
     """Every plugin (of one kind, or all), installed or registered, without importing any."""
     kinds = [kind] if kind else list(KINDS)
     installed = [
-        PluginInfo(k, e.name, _distribution(e), e.value) for k in kinds for e in _entries(k)
+        PluginInfo(k, e.name, distribution(e), e.value) for k in kinds for e in _entries(k)
     ]
     registered = [
         PluginInfo(k, n, IN_PROCESS, _qualified(obj))
@@ -154,7 +150,7 @@ def register(kind: str, name: str, cls_or_instance: Any) -> None:
     installed = [e for e in _entries(kind) if e.name == name]
     if installed:
         raise PluginError(
-            f"{kind} '{name}' is already installed from {_distribution(installed[0])}; "
+            f"{kind} '{name}' is already installed from {distribution(installed[0])}; "
             "register yours under another name"
         )
     _registered[(kind, name)] = plugin
@@ -237,7 +233,7 @@ def load(kind: str, name: str) -> type:
         names = sorted({e.name for e in _entries(kind)})
         raise PluginError(unknown_name(kind, name, names, GROUPS, _broken(kind, names)))
     if len(matches) > 1:
-        dists = "; ".join(f"{_distribution(e)} ({e.value})" for e in matches)
+        dists = "; ".join(f"{distribution(e)} ({e.value})" for e in matches)
         raise PluginError(
             f"{kind} '{name}' is registered more than once in '{group}': {dists}. "
             "Rename the entry point in one of them (a name of its own, such as 'tab_mlp', not "
@@ -248,12 +244,12 @@ def load(kind: str, name: str) -> type:
         obj = entry.load()
     except Exception as exc:  # a broken plugin must not take the others down with it
         raise PluginError(
-            f"{kind} '{name}' from {_distribution(entry)} failed to import "
+            f"{kind} '{name}' from {distribution(entry)} failed to import "
             f"({entry.value}): {type(exc).__name__}: {exc}"
         ) from exc
     if not (inspect.isclass(obj) and issubclass(obj, base)):
         raise PluginError(
-            f"{kind} '{name}' from {_distribution(entry)} loads {_what(obj)}, "
+            f"{kind} '{name}' from {distribution(entry)} loads {_what(obj)}, "
             f"which is not a subclass of ffade.plugin_api.{base.__name__}{_other_kind(kind, obj)}"
         )
     return obj
