@@ -57,8 +57,7 @@ UNBIASED_EXPLORERS = ("random", "grid", "")
 """Explorers whose failure rates estimate the model's; a picture of any other's says its rates
 are over the inputs it chose ("" : a run that does not say, drawn as before)."""
 
-MAX_ANNOTATED_CELLS = 100
-"""Heatmaps up to this many cells print each cell's value."""
+MAX_ANNOTATED_CELLS = 100  # heatmaps up to this many cells print each cell's value
 
 
 def default_axes(landscape: Landscape, count: int = 3) -> list[int]:
@@ -84,6 +83,7 @@ def plot_landscape(
     kind: Kind = "failure",
     axes: Sequence[int | str] | None = None,
     run: str | None = None,
+    top: float | None = None,
 ) -> Figure:
     """One picture of a landscape's failure rates or action probabilities.
 
@@ -94,13 +94,32 @@ def plot_landscape(
             :func:`default_axes`.
         run: a last title line naming the run ("compared run: runs/fixed/version_0"): a
             comparison's two pictures are alike, and a PNG is often seen without its caption.
+        top: the top of a policy's colour scale (bars: its axis), for pictures read side by side
+            (:func:`policy_top`); default the highest probability drawn. Failure rates are
+            always 0 to 1.
     """
     with fonts():
-        return _plot_landscape(landscape, kind, axes, run)
+        return _plot_landscape(landscape, kind, axes, run, top)
+
+
+def policy_top(landscapes: Sequence[Landscape], axes: Sequence[int | str]) -> float | None:
+    """The highest action probability any of ``landscapes`` draws over ``axes`` (None: no policy):
+    compared runs' policies share this scale (each to its own highest, one colour read 0.0095 in
+    one picture and 0.0103 in the other), as their failure rates share 0 to 1."""
+    tops = [
+        float(np.nanmax(view.policy))
+        for view in (landscape.marginal(list(axes)) for landscape in landscapes)
+        if view.policy is not None and np.any(np.isfinite(view.policy))
+    ]
+    return max(tops) if tops else None
 
 
 def _plot_landscape(
-    landscape: Landscape, kind: Kind, axes: Sequence[int | str] | None, run: str | None
+    landscape: Landscape,
+    kind: Kind,
+    axes: Sequence[int | str] | None,
+    run: str | None,
+    top: float | None,
 ) -> Figure:
     axes = default_axes(landscape) if axes is None else list(axes)
     if not 1 <= len(axes) <= 3:
@@ -123,7 +142,7 @@ def _plot_landscape(
     if run is not None:
         title += f"\n{run}"
     draw = {1: _bars, 2: _heatmap, 3: _scatter3d}[view.num_concepts]
-    figure = draw(view, values, kind, name)
+    figure = draw(view, values, kind, name, _limits(values, kind, top))
     # a long label wraps, not runs past the picture's edge (90 characters span 7 inches: a 6
     # inch picture's ran past both); every character drawn as it is
     characters = int(TITLE_CHARACTERS * min(1.0, figure.get_figwidth() / 7))
@@ -171,12 +190,16 @@ def _below_title(figure: Figure, lines: int) -> None:
 
 
 def landscape_figures(
-    landscape: Landscape, axes: Sequence[int | str] | None = None, run: str | None = None
+    landscape: Landscape,
+    axes: Sequence[int | str] | None = None,
+    run: str | None = None,
+    top: float | None = None,
 ) -> dict[str, Figure]:
-    """The standard pictures of a run: failure rates, and action probabilities if logged."""
+    """The standard pictures of a run: failure rates, and action probabilities if logged (on a
+    colour scale to ``top``, see :func:`plot_landscape`)."""
     figures = {"failure_rate": plot_landscape(landscape, "failure", axes, run)}
     if landscape.policy is not None:
-        figures["action_probabilities"] = plot_landscape(landscape, "policy", axes, run)
+        figures["action_probabilities"] = plot_landscape(landscape, "policy", axes, run, top)
     return figures
 
 
@@ -215,14 +238,18 @@ def _colormap(kind: Kind) -> str:
     return "magma_r" if kind == "failure" else "viridis"
 
 
-def _limits(values: np.ndarray, kind: Kind) -> tuple[float, float]:
+def _limits(values: np.ndarray, kind: Kind, top: float | None = None) -> tuple[float, float]:
+    """The colour scale: a failure rate's 0 to 1; a policy's 0 to ``top``, else its highest."""
     if kind == "failure":
         return 0.0, 1.0
-    top = float(np.nanmax(values)) if np.any(np.isfinite(values)) else 1.0
+    if top is None:
+        top = float(np.nanmax(values)) if np.any(np.isfinite(values)) else 1.0
     return 0.0, top if top > 0 else 1.0
 
 
-def _bars(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figure:
+def _bars(
+    view: Landscape, values: np.ndarray, kind: Kind, name: str, limits: tuple[float, float]
+) -> Figure:
     figure = Figure(figsize=(6, 4))
     ax = figure.add_subplot()
     positions = np.arange(view.shape[0])
@@ -236,16 +263,19 @@ def _bars(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figure:
             ax.text(position, 0.02, "not evaluated", ha="center", rotation=90, fontsize=8)
     else:
         ax.bar(positions, heights, color="tab:blue", alpha=0.8)
+        ax.set_ylim(0, limits[1] * 1.05)
     _ticks(ax.set_xticks, ax.set_xticklabels, view.values[0], flat=True)
     ax.set_xlabel(axis_label(view.labels[0]))
     ax.set_ylabel(name)
     return figure
 
 
-def _heatmap(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figure:
+def _heatmap(
+    view: Landscape, values: np.ndarray, kind: Kind, name: str, limits: tuple[float, float]
+) -> Figure:
     figure = Figure(figsize=(6.5, 5))
     ax = figure.add_subplot()
-    low, high = _limits(values, kind)
+    low, high = limits
     cmap = colormaps[_colormap(kind)].with_extremes(bad="lightgrey")
     image = ax.imshow(
         np.ma.masked_invalid(values.T),
@@ -286,7 +316,9 @@ def _probability(value: float) -> str:
     return "0.99" if 0.99 < value < 1 and f"{value:.2g}" == "1" else f"{value:.2g}"
 
 
-def _scatter3d(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figure:
+def _scatter3d(
+    view: Landscape, values: np.ndarray, kind: Kind, name: str, limits: tuple[float, float]
+) -> Figure:
     figure = Figure(figsize=(7, 6))
     ax = figure.add_subplot(projection="3d")
     states = np.argwhere(np.isfinite(values))
@@ -295,7 +327,7 @@ def _scatter3d(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Fi
     if crowded:
         top = highest(shown, MAX_POINTS)  # ties at the cut spread evenly, not a block
         states, shown = states[top], shown[top]
-    low, high = _limits(values, kind)
+    low, high = limits
     points = ax.scatter(
         states[:, 0],
         states[:, 1],

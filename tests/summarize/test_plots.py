@@ -17,6 +17,7 @@ from ffade.summarize.plots import (
     default_axes,
     landscape_figures,
     plot_landscape,
+    policy_top,
     save_figure,
 )
 from ffade.summarize.report_events import log_images
@@ -439,3 +440,46 @@ def test_a_flat_picture_s_long_title_stays_above_its_axes(make_run, kind, drawn,
     for ax in figure.axes:
         assert title.y0 > ax.get_tightbbox(renderer).y1 - 1, ax
     assert title.y1 <= figure.bbox.y1 and title.x0 >= 0 and title.x1 <= figure.bbox.x1
+
+
+def _colour_limits(figure: Figure) -> tuple[float, float]:
+    """The colour scale of a heatmap picture (its image's)."""
+    return tuple(figure.axes[0].images[0].get_clim())
+
+
+def test_compared_policies_share_one_colour_scale(make_run, tmp_path, monkeypatch) -> None:
+    """`ffade report --compare` drew each run's action probabilities on a scale to its own
+    highest (quickstart seeds 0 and 1: 0 to 0.0095 beside 0 to 0.0103), so one colour meant two
+    probabilities in pictures meant to be read side by side. Both now run to the higher top, as
+    both failure-rate pictures run 0 to 1; a report of one run keeps its own scale."""
+    import ffade.summarize.report as report_module
+
+    grid = {"a": [0, 1], "b": [0, 1]}
+    counts = {(0, 0): (4, 0), (1, 0): (4, 2), (0, 1): (4, 4), (1, 1): (4, 1)}
+    this = make_run("this", grid, counts, policy=np.array([0.1, 0.2, 0.3, 0.4]))
+    other = make_run("other", grid, counts, policy=np.array([0.05, 0.05, 0.1, 0.8]))
+    limits: dict[str, tuple[float, float]] = {}
+    save = report_module.save_figure
+
+    def recording(figure: Figure, path: str | Path, dpi: int = 100) -> Path:
+        limits[Path(path).stem] = _colour_limits(figure)
+        return save(figure, path, dpi)
+
+    monkeypatch.setattr(report_module, "save_figure", recording)
+    report_module.build_report(this, other, out=tmp_path / "compared", tensorboard=False)
+    assert limits["action_probabilities"] == pytest.approx((0.0, 0.8))
+    assert limits["compare_action_probabilities"] == pytest.approx((0.0, 0.8))
+    assert limits["failure_rate"] == limits["compare_failure_rate"] == (0.0, 1.0)
+    report_module.build_report(this, out=tmp_path / "alone", tensorboard=False)
+    assert limits["action_probabilities"] == pytest.approx((0.0, 0.4))
+
+
+def test_one_concept_policy_bars_share_the_given_top(make_run) -> None:
+    """Bars of a policy run to the shared top too (their axis is their scale)."""
+    run = make_run(
+        "bars", {"blur": [0, 0.5, 1]}, lambda s: (4, s[0]), policy=np.array([0.2, 0.3, 0.5])
+    )
+    landscape = load_landscape(run)
+    assert policy_top([landscape], ["blur"]) == pytest.approx(0.5)
+    ax = plot_landscape(landscape, "policy", top=0.9).axes[0]
+    assert ax.get_ylim()[1] == pytest.approx(0.9 * 1.05)
