@@ -266,7 +266,7 @@ def _bars(
         ax.set_ylim(0, limits[1] * 1.05)
     _ticks(ax.set_xticks, ax.set_xticklabels, view.values[0], flat=True)
     ax.set_xlabel(axis_label(view.labels[0]))
-    ax.set_ylabel(name)
+    ax.set_ylabel(name + " (whiskers: 95% CI)" * (kind == "failure"))  # a PNG seen alone
     return figure
 
 
