@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 
 from ffade.figure_text import axis_label, fonts, literal, middle_cut
 from ffade.records import atomic_path
+from ffade.summarize.cell_text import cell_probability, text_shade
 from ffade.summarize.crowded import highest
 from ffade.summarize.landscape import Landscape, percent
 from ffade.summarize.regions import format_value
@@ -31,6 +32,7 @@ Kind = Literal["failure", "policy"]
 
 MAX_TICKS = 12
 """Beyond this many grid values, label every n-th tick so labels stay legible."""
+MAX_ROW_TICKS = 20  # a heatmap's rows, labels level: 14 labelled every other left rows unnamed
 FLAT_TICK_CHARACTERS = 50  # a flat x axis's ticks (count x longest) past this turn, as words do
 
 MAX_POINTS = 4000
@@ -214,12 +216,17 @@ def save_figure(figure: Figure, path: str | Path, dpi: int = 100) -> Path:
 
 
 def _ticks(
-    setter: Any, set_labels: Any, grid: list[Any], left: bool = False, flat: bool = False
+    setter: Any,
+    set_labels: Any,
+    grid: list[Any],
+    left: bool = False,
+    flat: bool = False,
+    most: int = MAX_TICKS,
 ) -> None:
     """Value ticks; ``left``: a flat picture's y axis, whose labels end at the axis (centred on
     their tick, "0.889" ran into the heatmap's cells); ``flat``: its x axis, whose numbers turn
     where they would run together ("0.11110.22220.3333")."""
-    every = max(1, int(np.ceil(len(grid) / MAX_TICKS)))
+    every = max(1, int(np.ceil(len(grid) / most)))
     positions = list(range(0, len(grid), every))
     setter(positions)
     labels = [literal(format_value(grid[i])) for i in positions]
@@ -288,32 +295,17 @@ def _heatmap(
     if values.size <= MAX_ANNOTATED_CELLS:
         for (i, j), value in np.ndenumerate(values):
             if np.isfinite(value):
-                text = percent(value) if kind == "failure" else _probability(value)
-                shade = _text_shade(cmap((value - low) / (high - low)))
+                text = percent(value) if kind == "failure" else cell_probability(value)
+                shade = text_shade(cmap((value - low) / (high - low)))
                 ax.text(i, j, text, ha="center", va="center", fontsize=7, color=shade)
     _ticks(ax.set_xticks, ax.set_xticklabels, view.values[0], flat=True)
-    _ticks(ax.set_yticks, ax.set_yticklabels, view.values[1], left=True)
+    _ticks(ax.set_yticks, ax.set_yticklabels, view.values[1], left=True, most=MAX_ROW_TICKS)
     ax.set_xlabel(axis_label(view.labels[0]))
     ax.set_ylabel(axis_label(view.labels[1]))
     figure.colorbar(
         image, ax=ax, label=name + (" (grey: not evaluated)" if kind == "failure" else "")
     )
     return figure
-
-
-def _text_shade(colour: tuple[float, ...]) -> str:
-    """Black or white, whichever stands out more on a cell of ``colour`` (WCAG contrast of the
-    relative luminance): split at the middle of the scale, a 50% cell's black stood on mid purple
-    at 3.8:1, where white reads at 5.6:1 (magma_r and viridis cross over near 44%)."""
-    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in colour[:3]]
-    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-    return "white" if 1.05 / (luminance + 0.05) > (luminance + 0.05) / 0.05 else "black"
-
-
-def _probability(value: float) -> str:
-    """A heatmap cell's probability in two digits, "1" kept for a certain choice: 0.996 read
-    "1" as if the explorer always chose that state (as :func:`percent` keeps 99.6% at 99%)."""
-    return "0.99" if 0.99 < value < 1 and f"{value:.2g}" == "1" else f"{value:.2g}"
 
 
 def _scatter3d(

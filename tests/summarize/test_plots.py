@@ -487,3 +487,21 @@ def test_one_concept_policy_bars_share_the_given_top(make_run) -> None:
     assert policy_top([landscape], ["blur"]) == pytest.approx(0.5)
     ax = plot_landscape(landscape, "policy", top=0.9).axes[0]
     assert ax.get_ylim()[1] == pytest.approx(0.9 * 1.05)
+
+
+def test_a_heatmap_names_every_row_it_has_room_for(make_run) -> None:
+    """A heatmap of 14 rows labelled every other one (0.001, 0.005, ...), leaving rows such as
+    0.0025 unnamed beside their printed rates; level labels fit one per row up to 20 rows, and
+    none of them overlap."""
+    strength = [round(0.0025 * i, 4) for i in range(1, 15)]
+    grid = {"edit": ["none", "negate", "typo"], "strength": strength}
+    figure = plot_landscape(load_landscape(make_run("rows", grid, lambda s: (4, s[1] % 5))))
+    ax = figure.axes[0]
+    assert tick_texts(ax.get_yticklabels()) == [str(v) for v in strength]
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    boxes = [label.get_window_extent(renderer) for label in ax.get_yticklabels()]
+    assert not any(_overlap(one, other) for one, other in itertools.combinations(boxes, 2))
+    many = {"edit": ["none", "typo"], "strength": list(range(30))}
+    ax = plot_landscape(load_landscape(make_run("more", many, lambda s: (4, 1)))).axes[0]
+    assert tick_texts(ax.get_yticklabels()) == [str(v) for v in range(0, 30, 2)]
