@@ -17,5 +17,6 @@ def text_shade(colour: tuple[float, ...]) -> str:
 
 def cell_probability(value: float) -> str:
     """A heatmap cell's probability in two digits, "1" kept for a certain choice: 0.996 read
-    "1" as if the explorer always chose that state (as :func:`~ffade.summarize.landscape.percent` keeps 99.6% at 99%)."""
+    "1" as if the explorer always chose that state (as
+    :func:`~ffade.summarize.landscape.percent` keeps 99.6% at 99%)."""
     return "0.99" if 0.99 < value < 1 and f"{value:.2g}" == "1" else f"{value:.2g}"
