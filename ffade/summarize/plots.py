@@ -32,6 +32,7 @@ Kind = Literal["failure", "policy"]
 
 MAX_TICKS = 12
 """Beyond this many grid values, label every n-th tick so labels stay legible."""
+FLOOR_TICK_CHARACTERS = 60  # a 3D floor axis's numbers (count x (longest + 1)) past this thin
 MAX_ROW_TICKS = 20  # a heatmap's rows, labels level: 14 labelled every other left rows unnamed
 FLAT_TICK_CHARACTERS = 50  # a flat x axis's ticks (count x longest) past this turn, as words do
 
@@ -222,11 +223,15 @@ def _ticks(
     left: bool = False,
     flat: bool = False,
     most: int = MAX_TICKS,
+    room: int | None = None,
 ) -> None:
     """Value ticks; ``left``: a flat picture's y axis, whose labels end at the axis (centred on
     their tick, "0.889" ran into the heatmap's cells); ``flat``: its x axis, whose numbers turn
-    where they would run together ("0.11110.22220.3333")."""
+    where they would run together ("0.11110.22220.3333"); ``room``: characters numbers may take."""
     every = max(1, int(np.ceil(len(grid) / most)))
+    if room is not None and not any(isinstance(v, str) for v in grid):  # (words: by the caller)
+        longest = max(len(format_value(v)) for v in grid) + 1
+        every = max(every, int(np.ceil(len(grid) * longest / room)))
     positions = list(range(0, len(grid), every))
     setter(positions)
     labels = [literal(format_value(grid[i])) for i in positions]
@@ -340,7 +345,9 @@ def _scatter3d(
             (ax.set_zticks, ax.set_zticklabels, ax.set_zlabel),
         ]
     ):
-        _ticks(set_ticks, set_labels, view.values[i])
+        # the floor's numbers lie level along slanted axes: twelve of 7 characters ran together
+        room = FLOOR_TICK_CHARACTERS if i < 2 else None
+        _ticks(set_ticks, set_labels, view.values[i], room=room)
         grid = view.values[i]
         pad = None  # numbers: matplotlib's
         if i == 2 and any(isinstance(v, str) for v in grid):

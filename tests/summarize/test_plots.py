@@ -505,3 +505,23 @@ def test_a_heatmap_names_every_row_it_has_room_for(make_run) -> None:
     many = {"edit": ["none", "typo"], "strength": list(range(30))}
     ax = plot_landscape(load_landscape(make_run("more", many, lambda s: (4, 1)))).axes[0]
     assert tick_texts(ax.get_yticklabels()) == [str(v) for v in range(0, 30, 2)]
+
+
+def test_3d_floor_axes_numbers_do_not_run_together(make_run) -> None:
+    """Twelve values of seven characters (0.00125 ... 0.015) on a 3D floor axis drew as one run
+    of digits ("0.001250.0025..."): such an axis now names every n-th value, so that no two
+    drawn labels overlap; short numbers (the quickstart's rotation) keep every tick."""
+    noise = [round(0.00125 * i, 5) for i in range(1, 13)]
+    grid = {"noise_std": noise, "rotation": list(range(-20, 25, 5)), "scale": [0.5, 1.0]}
+    figure = plot_landscape(load_landscape(make_run("floor", grid, lambda s: (2, s[0] % 3))))
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    ax = figure.axes[0]
+    for axis in (ax.xaxis, ax.yaxis):
+        drawn = [tick.label1 for tick in axis.majorTicks if tick.label1.get_text()]
+        boxes = [text.get_window_extent(renderer) for text in drawn]
+        pairs = itertools.combinations(zip(drawn, boxes, strict=True), 2)
+        overlapping = [(a.get_text(), b.get_text()) for (a, x), (b, y) in pairs if _overlap(x, y)]
+        assert not overlapping
+    assert tick_texts(ax.get_xticklabels()) == [str(v) for v in noise[::2]]
+    assert tick_texts(ax.get_yticklabels()) == [str(v) for v in range(-20, 25, 5)]
