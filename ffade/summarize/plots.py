@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 
 from ffade.figure_text import axis_label, fonts, literal, middle_cut
 from ffade.records import atomic_path
+from ffade.summarize.cell_text import cell_probability, text_shade
 from ffade.summarize.crowded import highest
 from ffade.summarize.landscape import Landscape, percent
 from ffade.summarize.regions import format_value
@@ -31,6 +32,8 @@ Kind = Literal["failure", "policy"]
 
 MAX_TICKS = 12
 """Beyond this many grid values, label every n-th tick so labels stay legible."""
+FLOOR_TICK_CHARACTERS = 60  # a 3D floor axis's numbers (count x (longest + 1)) past this thin
+MAX_ROW_TICKS = 20  # a heatmap's rows, labels level: 14 labelled every other left rows unnamed
 FLAT_TICK_CHARACTERS = 50  # a flat x axis's ticks (count x longest) past this turn, as words do
 
 MAX_POINTS = 4000
@@ -57,8 +60,7 @@ UNBIASED_EXPLORERS = ("random", "grid", "")
 """Explorers whose failure rates estimate the model's; a picture of any other's says its rates
 are over the inputs it chose ("" : a run that does not say, drawn as before)."""
 
-MAX_ANNOTATED_CELLS = 100
-"""Heatmaps up to this many cells print each cell's value."""
+MAX_ANNOTATED_CELLS = 100  # heatmaps up to this many cells print each cell's value
 
 
 def default_axes(landscape: Landscape, count: int = 3) -> list[int]:
@@ -84,6 +86,7 @@ def plot_landscape(
     kind: Kind = "failure",
     axes: Sequence[int | str] | None = None,
     run: str | None = None,
+    top: float | None = None,
 ) -> Figure:
     """One picture of a landscape's failure rates or action probabilities.
 
@@ -94,13 +97,32 @@ def plot_landscape(
             :func:`default_axes`.
         run: a last title line naming the run ("compared run: runs/fixed/version_0"): a
             comparison's two pictures are alike, and a PNG is often seen without its caption.
+        top: the top of a policy's colour scale (bars: its axis), for pictures read side by side
+            (:func:`policy_top`); default the highest probability drawn. Failure rates are
+            always 0 to 1.
     """
     with fonts():
-        return _plot_landscape(landscape, kind, axes, run)
+        return _plot_landscape(landscape, kind, axes, run, top)
+
+
+def policy_top(landscapes: Sequence[Landscape], axes: Sequence[int | str]) -> float | None:
+    """The highest action probability any of ``landscapes`` draws over ``axes`` (None: no policy):
+    compared runs' policies share this scale (each to its own highest, one colour read 0.0095 in
+    one picture and 0.0103 in the other), as their failure rates share 0 to 1."""
+    tops = [
+        float(np.nanmax(view.policy))
+        for view in (landscape.marginal(list(axes)) for landscape in landscapes)
+        if view.policy is not None and np.any(np.isfinite(view.policy))
+    ]
+    return max(tops) if tops else None
 
 
 def _plot_landscape(
-    landscape: Landscape, kind: Kind, axes: Sequence[int | str] | None, run: str | None
+    landscape: Landscape,
+    kind: Kind,
+    axes: Sequence[int | str] | None,
+    run: str | None,
+    top: float | None,
 ) -> Figure:
     axes = default_axes(landscape) if axes is None else list(axes)
     if not 1 <= len(axes) <= 3:
@@ -123,7 +145,7 @@ def _plot_landscape(
     if run is not None:
         title += f"\n{run}"
     draw = {1: _bars, 2: _heatmap, 3: _scatter3d}[view.num_concepts]
-    figure = draw(view, values, kind, name)
+    figure = draw(view, values, kind, name, _limits(values, kind, top))
     # a long label wraps, not runs past the picture's edge (90 characters span 7 inches: a 6
     # inch picture's ran past both); every character drawn as it is
     characters = int(TITLE_CHARACTERS * min(1.0, figure.get_figwidth() / 7))
@@ -171,12 +193,16 @@ def _below_title(figure: Figure, lines: int) -> None:
 
 
 def landscape_figures(
-    landscape: Landscape, axes: Sequence[int | str] | None = None, run: str | None = None
+    landscape: Landscape,
+    axes: Sequence[int | str] | None = None,
+    run: str | None = None,
+    top: float | None = None,
 ) -> dict[str, Figure]:
-    """The standard pictures of a run: failure rates, and action probabilities if logged."""
+    """The standard pictures of a run: failure rates, and action probabilities if logged (on a
+    colour scale to ``top``, see :func:`plot_landscape`)."""
     figures = {"failure_rate": plot_landscape(landscape, "failure", axes, run)}
     if landscape.policy is not None:
-        figures["action_probabilities"] = plot_landscape(landscape, "policy", axes, run)
+        figures["action_probabilities"] = plot_landscape(landscape, "policy", axes, run, top)
     return figures
 
 
@@ -191,12 +217,21 @@ def save_figure(figure: Figure, path: str | Path, dpi: int = 100) -> Path:
 
 
 def _ticks(
-    setter: Any, set_labels: Any, grid: list[Any], left: bool = False, flat: bool = False
+    setter: Any,
+    set_labels: Any,
+    grid: list[Any],
+    left: bool = False,
+    flat: bool = False,
+    most: int = MAX_TICKS,
+    room: int | None = None,
 ) -> None:
     """Value ticks; ``left``: a flat picture's y axis, whose labels end at the axis (centred on
     their tick, "0.889" ran into the heatmap's cells); ``flat``: its x axis, whose numbers turn
-    where they would run together ("0.11110.22220.3333")."""
-    every = max(1, int(np.ceil(len(grid) / MAX_TICKS)))
+    where they would run together ("0.11110.22220.3333"); ``room``: characters numbers may take."""
+    every = max(1, int(np.ceil(len(grid) / most)))
+    if room is not None and not any(isinstance(v, str) for v in grid):  # (words: by the caller)
+        longest = max(len(format_value(v)) for v in grid) + 1
+        every = max(every, int(np.ceil(len(grid) * longest / room)))
     positions = list(range(0, len(grid), every))
     setter(positions)
     labels = [literal(format_value(grid[i])) for i in positions]
@@ -215,14 +250,18 @@ def _colormap(kind: Kind) -> str:
     return "magma_r" if kind == "failure" else "viridis"
 
 
-def _limits(values: np.ndarray, kind: Kind) -> tuple[float, float]:
+def _limits(values: np.ndarray, kind: Kind, top: float | None = None) -> tuple[float, float]:
+    """The colour scale: a failure rate's 0 to 1; a policy's 0 to ``top``, else its highest."""
     if kind == "failure":
         return 0.0, 1.0
-    top = float(np.nanmax(values)) if np.any(np.isfinite(values)) else 1.0
+    if top is None:
+        top = float(np.nanmax(values)) if np.any(np.isfinite(values)) else 1.0
     return 0.0, top if top > 0 else 1.0
 
 
-def _bars(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figure:
+def _bars(
+    view: Landscape, values: np.ndarray, kind: Kind, name: str, limits: tuple[float, float]
+) -> Figure:
     figure = Figure(figsize=(6, 4))
     ax = figure.add_subplot()
     positions = np.arange(view.shape[0])
@@ -236,16 +275,19 @@ def _bars(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figure:
             ax.text(position, 0.02, "not evaluated", ha="center", rotation=90, fontsize=8)
     else:
         ax.bar(positions, heights, color="tab:blue", alpha=0.8)
+        ax.set_ylim(0, limits[1] * 1.05)
     _ticks(ax.set_xticks, ax.set_xticklabels, view.values[0], flat=True)
     ax.set_xlabel(axis_label(view.labels[0]))
-    ax.set_ylabel(name)
+    ax.set_ylabel(name + " (whiskers: 95% CI)" * (kind == "failure"))  # a PNG seen alone
     return figure
 
 
-def _heatmap(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figure:
+def _heatmap(
+    view: Landscape, values: np.ndarray, kind: Kind, name: str, limits: tuple[float, float]
+) -> Figure:
     figure = Figure(figsize=(6.5, 5))
     ax = figure.add_subplot()
-    low, high = _limits(values, kind)
+    low, high = limits
     cmap = colormaps[_colormap(kind)].with_extremes(bad="lightgrey")
     image = ax.imshow(
         np.ma.masked_invalid(values.T),
@@ -258,11 +300,11 @@ def _heatmap(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figu
     if values.size <= MAX_ANNOTATED_CELLS:
         for (i, j), value in np.ndenumerate(values):
             if np.isfinite(value):
-                text = percent(value) if kind == "failure" else _probability(value)
-                shade = _text_shade(cmap((value - low) / (high - low)))
+                text = percent(value) if kind == "failure" else cell_probability(value)
+                shade = text_shade(cmap((value - low) / (high - low)))
                 ax.text(i, j, text, ha="center", va="center", fontsize=7, color=shade)
     _ticks(ax.set_xticks, ax.set_xticklabels, view.values[0], flat=True)
-    _ticks(ax.set_yticks, ax.set_yticklabels, view.values[1], left=True)
+    _ticks(ax.set_yticks, ax.set_yticklabels, view.values[1], left=True, most=MAX_ROW_TICKS)
     ax.set_xlabel(axis_label(view.labels[0]))
     ax.set_ylabel(axis_label(view.labels[1]))
     figure.colorbar(
@@ -271,22 +313,9 @@ def _heatmap(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figu
     return figure
 
 
-def _text_shade(colour: tuple[float, ...]) -> str:
-    """Black or white, whichever stands out more on a cell of ``colour`` (WCAG contrast of the
-    relative luminance): split at the middle of the scale, a 50% cell's black stood on mid purple
-    at 3.8:1, where white reads at 5.6:1 (magma_r and viridis cross over near 44%)."""
-    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in colour[:3]]
-    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-    return "white" if 1.05 / (luminance + 0.05) > (luminance + 0.05) / 0.05 else "black"
-
-
-def _probability(value: float) -> str:
-    """A heatmap cell's probability in two digits, "1" kept for a certain choice: 0.996 read
-    "1" as if the explorer always chose that state (as :func:`percent` keeps 99.6% at 99%)."""
-    return "0.99" if 0.99 < value < 1 and f"{value:.2g}" == "1" else f"{value:.2g}"
-
-
-def _scatter3d(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figure:
+def _scatter3d(
+    view: Landscape, values: np.ndarray, kind: Kind, name: str, limits: tuple[float, float]
+) -> Figure:
     figure = Figure(figsize=(7, 6))
     ax = figure.add_subplot(projection="3d")
     states = np.argwhere(np.isfinite(values))
@@ -295,7 +324,7 @@ def _scatter3d(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Fi
     if crowded:
         top = highest(shown, MAX_POINTS)  # ties at the cut spread evenly, not a block
         states, shown = states[top], shown[top]
-    low, high = _limits(values, kind)
+    low, high = limits
     points = ax.scatter(
         states[:, 0],
         states[:, 1],
@@ -316,7 +345,9 @@ def _scatter3d(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Fi
             (ax.set_zticks, ax.set_zticklabels, ax.set_zlabel),
         ]
     ):
-        _ticks(set_ticks, set_labels, view.values[i])
+        # the floor's numbers lie level along slanted axes: twelve of 7 characters ran together
+        room = FLOOR_TICK_CHARACTERS if i < 2 else None
+        _ticks(set_ticks, set_labels, view.values[i], room=room)
         grid = view.values[i]
         pad = None  # numbers: matplotlib's
         if i == 2 and any(isinstance(v, str) for v in grid):

@@ -40,6 +40,7 @@ from ffade.summarize.plots import (
     default_axes,
     landscape_figures,
     plot_landscape,
+    policy_top,
     save_figure,
 )
 from ffade.summarize.region_shift import compare_regions
@@ -162,7 +163,9 @@ def build_report(
         steps.step("pictures")
         with report_pictures(out / "figures") as images:  # stopped: the run as it was
             with written(out, option, **unwritten):  # the OS's reason, in one line
-                for name, figure in landscape_figures(landscape, axes, this).items():
+                # compared, both policies on one colour scale, as both failure rates are 0-1
+                top = None if other is None else policy_top([landscape, other], axes)
+                for name, figure in landscape_figures(landscape, axes, this, top).items():
                     images[name] = save_figure(figure, out / "figures" / f"{name}.png")
                 if other is not None and other.visited.size:
                     images["compare_failure_rate"] = save_figure(
@@ -171,7 +174,7 @@ def build_report(
                     )
                 if other is not None and other.policy is not None:  # mass in the policy distance
                     images["compare_action_probabilities"] = save_figure(
-                        plot_landscape(other, "policy", axes, that),
+                        plot_landscape(other, "policy", axes, that, top),
                         out / "figures" / "compare_action_probabilities.png",
                     )
             if retest is not None:  # only a loop's: a report by hand keeps its keys as they were

@@ -17,6 +17,7 @@ from ffade.summarize.plots import (
     default_axes,
     landscape_figures,
     plot_landscape,
+    policy_top,
     save_figure,
 )
 from ffade.summarize.report_events import log_images
@@ -78,6 +79,10 @@ def test_one_concept_gives_bars(make_run) -> None:
     run = make_run("one", {"blur": [0, 0.5, 1]}, lambda s: (4, s[0]))
     ax = plot_landscape(load_landscape(run)).axes[0]
     assert len(ax.patches) == 3
+    # the whiskers are Wilson 95% intervals, said on the picture: seen alone (TensorBoard, a
+    # PNG in a chat) nothing told a reader what they were
+    assert ax.get_xlabel() == "blur"
+    assert ax.get_ylabel() == "failure rate (whiskers: 95% CI)"
     assert [round(p.get_height(), 2) for p in ax.patches] == [0, 0.25, 0.5]
 
 
@@ -439,3 +444,84 @@ def test_a_flat_picture_s_long_title_stays_above_its_axes(make_run, kind, drawn,
     for ax in figure.axes:
         assert title.y0 > ax.get_tightbbox(renderer).y1 - 1, ax
     assert title.y1 <= figure.bbox.y1 and title.x0 >= 0 and title.x1 <= figure.bbox.x1
+
+
+def _colour_limits(figure: Figure) -> tuple[float, float]:
+    """The colour scale of a heatmap picture (its image's)."""
+    return tuple(figure.axes[0].images[0].get_clim())
+
+
+def test_compared_policies_share_one_colour_scale(make_run, tmp_path, monkeypatch) -> None:
+    """`ffade report --compare` drew each run's action probabilities on a scale to its own
+    highest (quickstart seeds 0 and 1: 0 to 0.0095 beside 0 to 0.0103), so one colour meant two
+    probabilities in pictures meant to be read side by side. Both now run to the higher top, as
+    both failure-rate pictures run 0 to 1; a report of one run keeps its own scale."""
+    import ffade.summarize.report as report_module
+
+    grid = {"a": [0, 1], "b": [0, 1]}
+    counts = {(0, 0): (4, 0), (1, 0): (4, 2), (0, 1): (4, 4), (1, 1): (4, 1)}
+    this = make_run("this", grid, counts, policy=np.array([0.1, 0.2, 0.3, 0.4]))
+    other = make_run("other", grid, counts, policy=np.array([0.05, 0.05, 0.1, 0.8]))
+    limits: dict[str, tuple[float, float]] = {}
+    save = report_module.save_figure
+
+    def recording(figure: Figure, path: str | Path, dpi: int = 100) -> Path:
+        limits[Path(path).stem] = _colour_limits(figure)
+        return save(figure, path, dpi)
+
+    monkeypatch.setattr(report_module, "save_figure", recording)
+    report_module.build_report(this, other, out=tmp_path / "compared", tensorboard=False)
+    assert limits["action_probabilities"] == pytest.approx((0.0, 0.8))
+    assert limits["compare_action_probabilities"] == pytest.approx((0.0, 0.8))
+    assert limits["failure_rate"] == limits["compare_failure_rate"] == (0.0, 1.0)
+    report_module.build_report(this, out=tmp_path / "alone", tensorboard=False)
+    assert limits["action_probabilities"] == pytest.approx((0.0, 0.4))
+
+
+def test_one_concept_policy_bars_share_the_given_top(make_run) -> None:
+    """Bars of a policy run to the shared top too (their axis is their scale)."""
+    run = make_run(
+        "bars", {"blur": [0, 0.5, 1]}, lambda s: (4, s[0]), policy=np.array([0.2, 0.3, 0.5])
+    )
+    landscape = load_landscape(run)
+    assert policy_top([landscape], ["blur"]) == pytest.approx(0.5)
+    ax = plot_landscape(landscape, "policy", top=0.9).axes[0]
+    assert ax.get_ylim()[1] == pytest.approx(0.9 * 1.05)
+
+
+def test_a_heatmap_names_every_row_it_has_room_for(make_run) -> None:
+    """A heatmap of 14 rows labelled every other one (0.001, 0.005, ...), leaving rows such as
+    0.0025 unnamed beside their printed rates; level labels fit one per row up to 20 rows, and
+    none of them overlap."""
+    strength = [round(0.0025 * i, 4) for i in range(1, 15)]
+    grid = {"edit": ["none", "negate", "typo"], "strength": strength}
+    figure = plot_landscape(load_landscape(make_run("rows", grid, lambda s: (4, s[1] % 5))))
+    ax = figure.axes[0]
+    assert tick_texts(ax.get_yticklabels()) == [str(v) for v in strength]
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    boxes = [label.get_window_extent(renderer) for label in ax.get_yticklabels()]
+    assert not any(_overlap(one, other) for one, other in itertools.combinations(boxes, 2))
+    many = {"edit": ["none", "typo"], "strength": list(range(30))}
+    ax = plot_landscape(load_landscape(make_run("more", many, lambda s: (4, 1)))).axes[0]
+    assert tick_texts(ax.get_yticklabels()) == [str(v) for v in range(0, 30, 2)]
+
+
+def test_3d_floor_axes_numbers_do_not_run_together(make_run) -> None:
+    """Twelve values of seven characters (0.00125 ... 0.015) on a 3D floor axis drew as one run
+    of digits ("0.001250.0025..."): such an axis now names every n-th value, so that no two
+    drawn labels overlap; short numbers (the quickstart's rotation) keep every tick."""
+    noise = [round(0.00125 * i, 5) for i in range(1, 13)]
+    grid = {"noise_std": noise, "rotation": list(range(-20, 25, 5)), "scale": [0.5, 1.0]}
+    figure = plot_landscape(load_landscape(make_run("floor", grid, lambda s: (2, s[0] % 3))))
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    ax = figure.axes[0]
+    for axis in (ax.xaxis, ax.yaxis):
+        drawn = [tick.label1 for tick in axis.majorTicks if tick.label1.get_text()]
+        boxes = [text.get_window_extent(renderer) for text in drawn]
+        pairs = itertools.combinations(zip(drawn, boxes, strict=True), 2)
+        overlapping = [(a.get_text(), b.get_text()) for (a, x), (b, y) in pairs if _overlap(x, y)]
+        assert not overlapping
+    assert tick_texts(ax.get_xticklabels()) == [str(v) for v in noise[::2]]
+    assert tick_texts(ax.get_yticklabels()) == [str(v) for v in range(-20, 25, 5)]
