@@ -85,7 +85,7 @@ def check_spec_values(
                 hint = "; a label is one line, with no control character or space at its ends"
             raise FfadeError(
                 f"task.concepts[{i}].args.label must be a non-empty name such as "
-                f"'{concept.name}_small', got {label!r}{hint}"
+                f"'{concept.name}_small', got {as_written(label)}{hint}"
             )
     if spec.split not in SPLITS:  # a config's null (the command line's is jsonargparse's)
         raise FfadeError(

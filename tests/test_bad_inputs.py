@@ -206,6 +206,8 @@ EDITS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "label_number": lambda d: _args(d)["task"]["concepts"][0]["args"].update(label=5),
     "label_quoted_number": lambda d: _args(d)["task"]["concepts"][0]["args"].update(label="5"),
     "label_empty": lambda d: _args(d)["task"]["concepts"][0]["args"].update(label=""),
+    # YAML reads on as a boolean; the line says it as YAML writes it (true), not Python's True
+    "label_on": lambda d: _args(d)["task"]["concepts"][0]["args"].update(label="on"),
     # a newline split report.md's table rows and the feedback prompts
     "label_two_lines": lambda d: _args(d)["task"]["concepts"][0]["args"].update(label="a\nb"),
     # a list where a mapping goes: trainer and dataset were tracebacks, the others named no key
@@ -801,6 +803,8 @@ FRAGMENTS = {
     "concepts_empty_string": "model.init_args.task.concepts: expected a list of concepts, each "
     "written {name: ..., args: {...}}, such as [{name: rotation, args: {values: [-10, 0, 10]}}]; "
     "got an empty string",
+    "label_on": "model.init_args.task.concepts[0].args.label must be a non-empty name such "
+    "as 'axis_small', got true; give it a letter",
     "label_empty": "model.init_args.task.concepts[0].args.label must be a non-empty name such "
     "as 'axis_small', got ''",
     "label_two_lines": "model.init_args.task.concepts[0].args.label must be a non-empty name "
@@ -866,6 +870,7 @@ FAST = {
     "concepts_a_bare_name",
     "reward_scale_zero",
     "label_number",
+    "label_on",
     "label_empty",
     "label_two_lines",
     "input_ids_repeated",
