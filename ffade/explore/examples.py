@@ -119,6 +119,10 @@ def save_worst_examples(
         word = reference_word(target, references)  # as feedback's captions: a number's "reference"
         if images is not None:
             unchanged = rendered(target, evaluator.changes.originals(ids), len(worst))
+        else:  # a changed text says little unless the report can show what it was before
+            originals_text = described(
+                target, "describe_inputs", evaluator.changes.originals(ids), len(worst)
+            )
     folder = run_dir / "examples"
     folder.mkdir(exist_ok=True)
     pictures = None if images is None else _channels_last(images)
@@ -141,6 +145,8 @@ def save_worst_examples(
             _save_pair_png(originals[i], pictures[i], entry, folder / entry["file"], measure)
         else:
             entry["input"] = texts[i]
+            if originals_text is not None:
+                entry["original"] = originals_text[i]
         entries.append(entry)
     write_json_atomic(folder / "examples.json", entries)
     if pictures is not None:

@@ -137,7 +137,12 @@ def _main(argv: list[str]) -> int:
         )
         _warn(run_dir, summary)
         if not feedback.regions:  # no slice found (each one found is answered): say why, as below
-            why = nothing_to_review(run_dir, args.threshold, args.min_evaluations, args.slices)
+            # nothing above names them here (the prompts' header line is not printed)
+            least = args.min_evaluations
+            settings = f"--threshold {args.threshold:g} and --min-evaluations {least}"
+            why = nothing_to_review(
+                run_dir, args.threshold, args.min_evaluations, args.slices, settings=settings
+            )
             print(
                 f"nothing to review: {why}; saved {shell_path(out)}, with no priorities (a "
                 "fine-tuner has nothing to fix)"

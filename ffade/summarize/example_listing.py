@@ -8,7 +8,9 @@ a hand-edited or damaged listing is one line naming the entry and key, never a t
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,8 @@ EXAMPLES_LISTING = Path("examples") / "examples.json"
 
 MAX_EXAMPLES = 12
 """Worst failing examples a report shows; more make the HTML heavy without telling more."""
+MAX_EDITS = 10
+"""Word edits an example's line lists before it counts the rest: the quotes show them all."""
 
 
 def read_examples(run_dir: str | Path) -> list[dict[str, Any]]:
@@ -47,6 +51,10 @@ def read_examples(run_dir: str | Path) -> list[dict[str, Any]]:
                 f"{where} has no 'file' (its picture) or 'input' (its text) string; "
                 "`ffade fit` writes one of them"
             )
+        if not isinstance(entry.get("original", ""), str):
+            raise FfadeError(
+                f"{where}: 'original' is {entry['original']!r}; expected the unchanged text"
+            )
         if not isinstance(entry.get("changed") or {}, dict):
             raise FfadeError(
                 f"{where}: 'changed' is {entry['changed']!r}; expected a mapping of concept "
@@ -63,7 +71,11 @@ def report_examples(run_dir: Path) -> list[dict[str, Any]]:
     examples: list[dict[str, Any]] = []
     for entry in read_examples(run_dir):
         if isinstance(entry.get("input"), str):
-            examples.append({"text": entry["input"], "caption": example_caption(entry)})
+            example = {"text": entry["input"], "caption": example_caption(entry)}
+            if "original" in entry:  # a listing written before it kept the changed text only
+                example["original"] = entry["original"]
+                example["edits"] = text_edits(entry["original"], entry["input"])
+            examples.append(example)
         elif (run_dir / "examples" / entry["file"]).is_file():
             path = str((run_dir / "examples" / entry["file"]).absolute())  # read from anywhere
             file = f"examples/{entry['file']}"
@@ -89,3 +101,24 @@ def example_caption(entry: dict[str, Any]) -> str:
         subject += f" (should be {entry['reference']})"
     output = entry.get("output")
     return f"{subject}, changed by {changed}" + (f": the target says {output}" if output else "")
+
+
+def text_edits(original: str, changed: str) -> str:
+    """The words that differ between ``original`` and ``changed``, as a reader checks them: a
+    typo in a 50-word article is hard to spot by reading both, so each changed run of words is
+    named with what it was (``"journeys" -> "jiurneys"``, ``"the" deleted``)."""
+    before, after = re.findall(r"\S+", original), re.findall(r"\S+", changed)
+    edits = []
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    for kind, i1, i2, j1, j2 in matcher.get_opcodes():
+        old, new = " ".join(before[i1:i2]), " ".join(after[j1:j2])
+        if kind == "replace":
+            edits.append(f'"{old}" -> "{new}"')
+        elif kind == "delete":
+            edits.append(f'"{old}" deleted')
+        elif kind == "insert":
+            edits.append(f'"{new}" inserted')
+    if not edits:
+        return "no word changed" if original == changed else "only spacing changed"
+    more = len(edits) - MAX_EDITS
+    return "; ".join(edits[:MAX_EDITS]) + (f"; ... and {more} more" if more > 0 else "")

@@ -88,7 +88,12 @@ def markdown(report: dict[str, Any], out: Path) -> str:
     if report["examples"]:
         lines += ["## Worst failing examples", ""]
         for example in report["examples"]:
-            if "text" in example:
+            if "text" in example and "original" in example:
+                original = markdown_text(example["original"].replace("\n", " "))
+                changed = markdown_text(example["text"].replace("\n", " "))
+                lines += [f"> original: {original}", ">", f"> changed: {changed}", ""]
+                lines += [f"Edits: {markdown_text(example['edits'])}", ""]
+            elif "text" in example:
                 # a blank line after: else the caption reads as more of the quoted input
                 lines += ["> " + markdown_text(example["text"].replace("\n", " ")), ""]
             else:
@@ -127,7 +132,14 @@ def html_page(report: dict[str, Any], out: Path) -> str:
     if report["examples"]:
         parts.append('<h2>Worst failing examples</h2><div id="examples">')
         for example in report["examples"]:
-            if "text" in example:
+            if "text" in example and "original" in example:
+                parts.append(
+                    f"<figure><blockquote>original: {html.escape(example['original'])}"
+                    f"</blockquote><blockquote>changed: {html.escape(example['text'])}"
+                    f"</blockquote><p>Edits: {html.escape(example['edits'])}</p>"
+                    f"<figcaption>{html.escape(_caption(example))}</figcaption></figure>"
+                )
+            elif "text" in example:
                 parts.append(
                     f"<figure><blockquote>{html.escape(example['text'])}</blockquote>"
                     f"<figcaption>{html.escape(_caption(example))}</figcaption></figure>"

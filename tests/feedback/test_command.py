@@ -723,8 +723,8 @@ def test_from_file_on_a_run_without_failures_says_why_nothing_is_reviewed(
         "feedback", str(thin), "--from", str(priorities), "--slices", "regions"
     )
     assert code == 0, err
-    assert out.splitlines() == [
-        "nothing to review: no concept state fails by the threshold and min evaluations above; "
+    assert out.splitlines() == [  # nothing above names the settings: this line does
+        "nothing to review: no concept state fails by --threshold 0.5 and --min-evaluations 1; "
         f"saved {thin / 'feedback.yaml'}, with no priorities (a fine-tuner has nothing to fix)"
     ]
 

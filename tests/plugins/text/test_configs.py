@@ -72,6 +72,28 @@ def test_quickstart_config_small_budget(tmp_path: Path) -> None:
     assert "discovery/worst_failures/text_summary" in events.Tags()["tensors"]
 
 
+def test_the_reports_text_examples_show_the_original_beside_the_change(tmp_path: Path) -> None:
+    """A typo in a 40-word article cannot be found by reading the changed text alone: the report
+    quoted only that, so each example now shows the unedited article and the words edited."""
+    config = yaml.safe_load((REPO / "configs" / "text_quickstart.yaml").read_text())
+    run(shrink(config, tmp_path / "runs"), tmp_path)
+    folder = tmp_path / "runs" / "text_quickstart" / "version_0"
+    saved = json.loads((folder / "examples" / "examples.json").read_text())
+    corpus = REPO / "plugins" / "text" / "ffade_text" / "data" / "tiny_news.jsonl"
+    articles = {json.loads(line)["article"] for line in corpus.read_text().splitlines()}
+    assert saved and all(e["original"] in articles and e["original"] != e["input"] for e in saved)
+
+    assert ffade_in_process("report", str(folder), "--no-tensorboard").returncode == 0
+    markdown = (folder / "report.md").read_text()
+    first = saved[0]
+    assert f"> original: {first['original']}\n>\n> changed: {first['input']}\n" in markdown
+    edits = [line for line in markdown.splitlines() if line.startswith("Edits: ")]
+    shown = min(len(saved), 12)  # a report shows the worst 12
+    assert len(edits) == shown and all(" -> " in e or "deleted" in e for e in edits)
+    page = (folder / "report.html").read_text()
+    assert page.count("<blockquote>original: ") == shown
+
+
 @pytest.mark.slow
 def test_quickstart_as_shipped(tmp_path: Path) -> None:
     """The whole quickstart, failures with their sizes. Its work is counted, not timed (README's
