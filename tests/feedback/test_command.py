@@ -67,7 +67,7 @@ def test_interactive_answers_are_saved_and_a_bad_one_is_asked_again(
         "stopped; answers so far are saved. Run the same command again to continue.",
         f"saved priorities for 2 of 3 regions to {run / 'feedback.yaml'} (1 high, 0 medium, "
         "0 low, 1 skip); fix them with a fine-tuner config: ffade fit --config MITIGATE.yaml "
-        f"--model.init_args.run {run}",
+        f"--model.init_args.run {run} (docs/mitigation.md, Fixing your own run)",
     ]
 
 
@@ -358,7 +358,7 @@ def test_from_file_with_rules_says_rules(run: Path, tmp_path: Path, in_process) 
     rules = read_feedback(run / "feedback.yaml").regions
     assert stdout.startswith(f"saved priorities for {len(rules)} of {len(rules)} rules to "), stdout
     # saved where the fine-tuner looks by default: the command needs no feedback argument
-    assert stdout.strip().endswith(f"--model.init_args.run {run}"), stdout
+    assert f"--model.init_args.run {run} (" in stdout, stdout
 
 
 def test_the_closing_line_names_the_run_as_typed(
@@ -374,7 +374,10 @@ def test_the_closing_line_names_the_run_as_typed(
     assert code == 0, err
     line = stdout.strip()
     assert " to run/feedback.yaml (" in line, line
-    assert line.endswith("ffade fit --config MITIGATE.yaml --model.init_args.run run"), line
+    assert line.endswith(
+        "ffade fit --config MITIGATE.yaml --model.init_args.run run (docs/mitigation.md, Fixing "
+        "your own run)"
+    ), line
     assert read_feedback(run / "feedback.yaml").run == str(run)  # the file keeps it absolute
 
 
@@ -391,7 +394,8 @@ def test_from_file_saves_every_region_and_says_how_to_fix_them(
     assert stdout.strip() == (
         f"saved priorities for 3 of 3 regions to '{out}' (1 high, 0 medium, 0 low, 2 skip); "
         f"fix them with a fine-tuner config: ffade fit --config MITIGATE.yaml "
-        f"--model.init_args.run {run} --model.init_args.feedback '{out}'"
+        f"--model.init_args.run {run} --model.init_args.feedback '{out}' (docs/mitigation.md, "
+        "Fixing your own run)"
     )
     feedback = read_feedback(out)
     assert [(r.id, r.priority) for r in feedback.regions] == [
@@ -741,7 +745,7 @@ def test_answers_kept_where_no_failure_is_found_now_are_said_apart(run: Path, in
         "nothing to review: no failure was found; saved priorities for 0 of 0 rules and 1 other "
         f"rule the file held ({kept.id}) to {run / 'feedback.yaml'} (1 high, 0 medium, 0 low, "
         f"0 skip); fix them with a fine-tuner config: ffade fit --config MITIGATE.yaml "
-        f"--model.init_args.run {run}"
+        f"--model.init_args.run {run} (docs/mitigation.md, Fixing your own run)"
     )
     assert [r.id for r in read_feedback(run / "feedback.yaml").regions] == [kept.id]
 
