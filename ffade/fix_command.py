@@ -28,14 +28,15 @@ def fix_command(run_dir: str | Path, summary: dict[str, Any], feedback: str | Pa
     """``fix them with ...: ffade fit ...`` for run ``run_dir`` (as the user typed it), whose
     summary.json is ``summary``; ``feedback``: the answers file where it is not the run's own
     (a fine-tuner reads ``RUN/feedback.yaml`` unless told). A target of no declared kind, or one
-    no shipped fine-tuner fixes, gets the config placeholder and where the docs show one."""
+    no shipped fine-tuner fixes, gets the config placeholder after where the docs show one
+    (the command last, so it pastes alone)."""
     kind = summary.get("output_kind")
     finetuner = FINETUNERS.get(kind) if isinstance(kind, str) else None
     run = f"--model.init_args.run {shell_path(run_dir)}"
     extra = f" --model.init_args.feedback {shell_path(feedback)}" if feedback else ""
     if finetuner is None:
         return (
-            f"fix them with a fine-tuner config: ffade fit --config MITIGATE.yaml {run}{extra} "
-            "(docs/mitigation.md, Fixing your own run)"
+            "fix them with a fine-tuner config (docs/mitigation.md, Fixing your own run): "
+            f"ffade fit --config MITIGATE.yaml {run}{extra}"
         )
     return f"fix them with its target's fine-tuner: ffade fit --model {finetuner} {run}{extra}"
