@@ -397,4 +397,4 @@ def main(argv: list[str]) -> int:
         closed = " (its output was closed)" if isinstance(cause, OutputClosed) else ""
         print(f"ffade: error: {stop}{closed}", file=sys.stderr)
         return 1
-    return closing_summary(record, config.slices)
+    return closing_summary(record, config.slices, (config, args.config))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ffade.loop_config import LoopConfig
+from ffade.loop_next import rejected_next
 from ffade.loop_retest import retest_line
 from ffade.loop_stop import closing_lines
 from ffade.shell_words import shell_path
@@ -12,8 +14,13 @@ from ffade.shown_rows import more_passing_line, shown
 from ffade.summarize.report_shift import shift_line
 
 
-def closing_summary(record: dict[str, Any], slices: str) -> int:
+def closing_summary(
+    record: dict[str, Any], slices: str, loop: tuple[LoopConfig, str] | None = None
+) -> int:
     """Print where each stage is and what shifted; return 0 for a fix accepted and verified, else 1.
+
+    ``loop``: the loop config and its file as typed; a rejected fix's summary then ends with
+    the ``next:`` line saying what to change and the command to run again (:mod:`ffade.loop_next`).
 
     The status comes from ``record`` (loop.json's) whatever the printing does: a reader gone by
     now (``ffade loop ... | head -3``) made a rejected loop exit 0 (see
@@ -35,6 +42,9 @@ def closing_summary(record: dict[str, Any], slices: str) -> int:
             print(f"  {RETEST_HEAD}: {passed} of {total} {kind} pass")
             for line in retest_lines(retest["cases"], Path(record["loop_dir"]) / "loop.json"):
                 print(f"    {line}")
+        hint = rejected_next(record, *loop) if loop is not None else None
+        if hint is not None:
+            print(hint)
     return 0 if record["status"] == "finished" else 1
 
 

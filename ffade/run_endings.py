@@ -162,7 +162,7 @@ def _fine_tune_ending(run_dir: Path, record: dict[str, Any]) -> str:
             f"next: discover again on the fixed model: {_rediscovery(record.get('run'))} "
             f"--model.init_args.task.target {shlex.quote(json.dumps(target, ensure_ascii=False))}"
         )
-    elif _fixed_nothing(record):
+    elif fixed_nothing(record):
         lines.append(
             "next: the original model is kept; train more (a larger --trainer.max_epochs or "
             "--model.init_args.learning_rate) and run again"
@@ -178,7 +178,7 @@ def _fine_tune_ending(run_dir: Path, record: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _fixed_nothing(record: dict[str, Any]) -> bool:
+def fixed_nothing(record: dict[str, Any]) -> bool:
     """A fix rejected with clean accuracy kept: it did not lower the targeted failure rate, so
     the fine-tune trained too little to matter (the guard's verdict, ffade.mitigate.verdict)."""
     before = record.get("targeted_failure_rate_before")

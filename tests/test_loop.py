@@ -1779,6 +1779,25 @@ def test_a_rejected_fix_stops_the_loop_before_rediscovery_and_says_so(
     assert not (loop_dir / "rediscover").exists() and not (loop_dir / "report").exists()
 
 
+@pytest.mark.slow  # discovery and a fine-tune, about 13 s of CPU
+def test_a_rejected_loop_ends_saying_what_to_change_and_the_command_to_rerun(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fine-tune alone closes a rejected fix with a `next:` line naming the options that change
+    the verdict; the loop stopped at its reason. It names the mitigate config's keys (a fix that
+    fixed nothing: train more) and the loop command, its files as the loop config names them."""
+    loop = rejected_loop(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["loop", "--config", "loop.yaml"]) == 1
+    mitigate = tmp_path / "mitigate.yaml"
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "next: the original model is kept; to train more, raise trainer.max_epochs or "
+        f"model.init_args.learning_rate in {mitigate} (the loop's mitigate config), then run the "
+        "loop again: ffade loop --config loop.yaml"
+    )
+    assert loop == tmp_path / "loop.yaml"
+
+
 @pytest.mark.slow  # the rejected loop in a process of its own, about 30 s each
 @pytest.mark.parametrize(
     ("moment", "unbuffered"),

@@ -11,6 +11,7 @@ import yaml
 from ffade import shown_rows
 from ffade.cli import main
 from ffade.loop_closing import closing_summary
+from ffade.loop_config import LoopConfig
 from ffade.loop_retest import retest_line
 from ffade.shown_rows import MAX_TABLE_ROWS
 from tests.helpers import REPO
@@ -28,6 +29,34 @@ def test_the_closing_lines_quote_paths_as_shell_words(tmp_path: Path, capsys) ->
     lines = capsys.readouterr().out.splitlines()
     assert lines[1] == f"loop finished in 12 s: '{loop_dir}'"
     assert lines[2:] == [f"  {stage:<10} '{paths[stage]}'" for stage in stages]
+
+
+def test_a_fix_rejected_for_its_clean_loss_ends_with_the_keys_that_keep_it(
+    tmp_path: Path, capsys
+) -> None:
+    """A loop whose fix lost clean accuracy ends naming the mitigate config's keys that lose less
+    (as a fine-tune's own next: line names its options), the priorities file, and the rerun."""
+    config = LoopConfig(Path("my configs/fix.yaml"), Path("prio.yaml"), Path("my configs/fix.yaml"))
+    mitigation = {
+        "targeted_failure_rate_before": 0.5,
+        "targeted_failure_rate_after": 0.1,
+        "clean_accuracy_change": -0.05,
+        "clean_tolerance": 0.01,
+    }
+    loop_dir = str(tmp_path / "version_0")
+    record = {
+        "status": "rejected",
+        "wall_seconds": 3,
+        "loop_dir": loop_dir,
+        "mitigation": mitigation,
+    }
+    assert closing_summary(record, "rules", (config, "loop.yaml")) == 1
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "next: the original model is kept; to lose less clean accuracy, lower "
+        "model.init_args.learning_rate or raise model.init_args.clean_share in 'my "
+        "configs/fix.yaml' (the loop's mitigate config), or change the priorities in prio.yaml, "
+        "then run the loop again: ffade loop --config loop.yaml"
+    )
 
 
 def retest_cases(count: int, failing: set[int]) -> list[dict]:

@@ -323,6 +323,7 @@ class Explorer(SearchState, RunModule):
             "concepts": self.space.describe() if self.task else [],
             "neutral_state": self.space.neutral.tolist() if self.task else [],
             "task": spec_dict(self.task_spec),
+            "output_kind": getattr(getattr(self.task, "target", None), "output_kind", None),
             "hyperparameters": {
                 k: v for k, v in self.hparams.items() if k != "task" and not k.startswith("_")
             },

@@ -29,6 +29,7 @@ from ffade.feedback.priorities import (
 )
 from ffade.feedback.review import review
 from ffade.feedback.terminal import AnswerInput, say
+from ffade.fix_command import fix_command
 from ffade.option_types import whole_number_from_0, whole_number_from_1
 from ffade.records import check_run_dir, read_summary
 from ffade.shell_words import shell_path
@@ -148,7 +149,7 @@ def _main(argv: list[str]) -> int:
                 "fine-tuner has nothing to fix)"
             )
             return 0
-        print(_saved(feedback, out, run_dir, len(feedback.regions)))
+        print(_saved(feedback, out, run_dir, summary, len(feedback.regions)))
         return 0
 
     landscape, regions = load_regions(run_dir, args.threshold, args.min_evaluations, args.slices)
@@ -168,7 +169,7 @@ def _main(argv: list[str]) -> int:
         _save(feedback, out, run_dir, file)
         # answers kept from an earlier session are about slices not found now: said apart
         saved = (
-            _saved(feedback, out, run_dir, 0, set())
+            _saved(feedback, out, run_dir, summary, 0, set())
             if feedback.regions
             else f"saved {shell_path(out)}, with no priorities (a fine-tuner has nothing to fix)"
         )
@@ -187,7 +188,7 @@ def _main(argv: list[str]) -> int:
 
     # `q`, no input, a closed terminal: no picture left over
     with pictures_of_answers_only(run_dir, feedback), _hangup_as_ctrl_c():
-        return _ask(shown, regions, feedback, file, pictures, args)
+        return _ask(shown, regions, feedback, file, pictures, args, summary)
 
 
 @contextlib.contextmanager
@@ -223,8 +224,10 @@ def _ask(
     file: AnswersFile,
     pictures: Callable[[Region], str | None],
     args: argparse.Namespace,
+    summary: dict[str, Any],
 ) -> int:
-    """Ask about the ``shown`` slices of the run's ``regions``, and say how it ended."""
+    """Ask about the ``shown`` slices of the run's ``regions``, and say how it ended
+    (``summary``: the run's summary.json, as read before its log)."""
     run_dir, out = Path(args.run_dir), file.out
     saved: list[Path] = []  # each answer is saved as it is given
 
@@ -265,7 +268,7 @@ def _ask(
     _save(feedback, out, run_dir, file)
     if not complete:
         print(_stopped(out, True))
-    print(_saved(feedback, out, run_dir, len(regions), {r.id for r in regions}))
+    print(_saved(feedback, out, run_dir, summary, len(regions), {r.id for r in regions}))
     return 0
 
 
@@ -314,7 +317,12 @@ def _warn(run_dir: Path, summary: dict[str, Any]) -> None:
 
 
 def _saved(
-    feedback: Feedback, out: Path, run_dir: Path, total: int, ids: set[str] | None = None
+    feedback: Feedback,
+    out: Path,
+    run_dir: Path,
+    summary: dict[str, Any],
+    total: int,
+    ids: set[str] | None = None,
 ) -> str:
     """The closing line: what was saved, and the command that fixes it.
 
@@ -325,6 +333,9 @@ def _saved(
 
     A fine-tuner reads ``RUN/feedback.yaml`` unless told otherwise, so answers saved elsewhere
     (``--out``) need ``--model.init_args.feedback`` in that command, or it would not find them.
+    ``summary``: the run's summary.json, whose ``output_kind`` names the fine-tuner
+    (:mod:`ffade.fix_command`).
+
     ``ids``: the slices asked about; a continued file's answers about others (an id edited by
     hand, a file from another ffade version) are kept, and said apart ("3 of 2 rules" was said).
     """
@@ -335,10 +346,8 @@ def _saved(
             f"{saved} ({parts}); nothing to fix: no {feedback.slices.removesuffix('s')} has "
             "priority high, medium or low"
         )
-    fix = f"ffade fit --config MITIGATE.yaml --model.init_args.run {shell_path(run_dir)}"
-    if out.resolve() != (Path(feedback.run) / FEEDBACK_FILE).resolve():
-        fix += f" --model.init_args.feedback {shell_path(out)}"
-    return f"{saved} ({parts}); fix them with a fine-tuner config: {fix}"
+    own = out.resolve() == (Path(feedback.run) / FEEDBACK_FILE).resolve()
+    return f"{saved} ({parts}); {fix_command(run_dir, summary, None if own else out)}"
 
 
 def _saved_where(feedback: Feedback, out: Path, total: int, ids: set[str] | None) -> str:

@@ -19,15 +19,9 @@ from typing import Any
 import torch
 
 from ffade.errors import FfadeError, PluginError
+from ffade.fix_command import FINETUNERS
 from ffade.plugin_checks import OUTPUT_KINDS, declared_kinds
 from ffade.written import a_type
-
-FINETUNERS = {
-    "class_scores": "ffade.mitigate.ClassifierFineTuner",
-    "texts": "ffade_text.mitigate.Seq2SeqFineTuner",
-    "images": "ffade_diffusion.mitigate.DiffusionLoRAFineTuner",
-}
-"""The shipped fine-tuner for each kind ffade's plugins declare, by the path a config names."""
 
 
 def check_fixes_kind(finetuner: type, target: Any, name: str, run: Path) -> None:

@@ -66,7 +66,8 @@ def test_interactive_answers_are_saved_and_a_bad_one_is_asked_again(
     assert result.stdout.splitlines() == [
         "stopped; answers so far are saved. Run the same command again to continue.",
         f"saved priorities for 2 of 3 regions to {run / 'feedback.yaml'} (1 high, 0 medium, "
-        "0 low, 1 skip); fix them with a fine-tuner config: ffade fit --config MITIGATE.yaml "
+        "0 low, 1 skip); fix them with a fine-tuner config (docs/mitigation.md, Fixing your own "
+        "run): ffade fit --config MITIGATE.yaml "
         f"--model.init_args.run {run}",
     ]
 
@@ -390,7 +391,8 @@ def test_from_file_saves_every_region_and_says_how_to_fix_them(
     assert code == 0, err
     assert stdout.strip() == (
         f"saved priorities for 3 of 3 regions to '{out}' (1 high, 0 medium, 0 low, 2 skip); "
-        f"fix them with a fine-tuner config: ffade fit --config MITIGATE.yaml "
+        "fix them with a fine-tuner config (docs/mitigation.md, Fixing your own run): "
+        "ffade fit --config MITIGATE.yaml "
         f"--model.init_args.run {run} --model.init_args.feedback '{out}'"
     )
     feedback = read_feedback(out)
@@ -740,7 +742,8 @@ def test_answers_kept_where_no_failure_is_found_now_are_said_apart(run: Path, in
     assert out.splitlines()[-1] == (
         "nothing to review: no failure was found; saved priorities for 0 of 0 rules and 1 other "
         f"rule the file held ({kept.id}) to {run / 'feedback.yaml'} (1 high, 0 medium, 0 low, "
-        f"0 skip); fix them with a fine-tuner config: ffade fit --config MITIGATE.yaml "
+        "0 skip); fix them with a fine-tuner config (docs/mitigation.md, Fixing your own run): "
+        "ffade fit --config MITIGATE.yaml "
         f"--model.init_args.run {run}"
     )
     assert [r.id for r in read_feedback(run / "feedback.yaml").regions] == [kept.id]
@@ -820,7 +823,11 @@ def test_the_fix_command_quotes_paths_with_spaces(run: Path, tmp_path: Path, in_
         "feedback", str(spaced), "--from", str(priorities), "--out", str(out), "--slices", "regions"
     )
     assert code == 0, err
-    command = shlex.split(stdout.strip().split("fix them with a fine-tuner config: ")[1])
+    command = shlex.split(
+        stdout.strip().split(
+            "fix them with a fine-tuner config (docs/mitigation.md, Fixing your own run): "
+        )[1]
+    )
     assert command[-4:] == [
         "--model.init_args.run",
         str(spaced),

@@ -141,7 +141,8 @@ def test_with_stdout_redirected_the_person_still_sees_the_questions(
     assert log.read_text().splitlines() == [
         "stopped; answers so far are saved. Run the same command again to continue.",
         f"saved priorities for 1 of 3 regions to {run / 'feedback.yaml'} (1 high, 0 medium, "
-        "0 low, 0 skip); fix them with a fine-tuner config: ffade fit --config MITIGATE.yaml "
+        "0 low, 0 skip); fix them with a fine-tuner config (docs/mitigation.md, Fixing your own "
+        "run): ffade fit --config MITIGATE.yaml "
         f"--model.init_args.run {run}",
     ]
 

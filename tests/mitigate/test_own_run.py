@@ -1,0 +1,75 @@
+"""Fixing the failures of one's own run (not the digits quickstart's) with only what ``ffade
+feedback`` prints and docs/mitigation.md shows: its closing line said ``ffade fit --config
+MITIGATE.yaml ...``, and the only fine-tuner config shipped is the quickstart's."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ffade.cli import main
+from tests.helpers import REPO
+
+SMALL = ["--model.init_args.max_finetune_inputs", "64", "--model.init_args.guard_pairs", "256"]
+"""Fewer fine-tuning inputs and guard pairs than a real fine-tune: the same path, in seconds."""
+
+
+def own_run(digits_run: Path, root: Path) -> Path:
+    """A copy of a digits discovery run of one's own config, without its feedback.yaml."""
+    run = root / "runs" / "mine" / "version_0"
+    shutil.copytree(digits_run, run, ignore=shutil.ignore_patterns("feedback*", "checkpoints"))
+    return run
+
+
+def test_summary_json_says_what_the_target_returns(digits_run: Path) -> None:
+    """README, summary.json: `output_kind`, which names the fine-tuner that fixes the run."""
+    assert json.loads((digits_run / "summary.json").read_text())["output_kind"] == "class_scores"
+
+
+@pytest.mark.slow  # a small fine-tune, about 10 s of CPU
+def test_the_feedbacks_closing_command_fixes_ones_own_run_as_typed(
+    digits_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """The line names the shipped fine-tuner for the run's target; run as printed (smaller), it
+    judges a fix of this run and lands under ffade's default logger, as docs/mitigation.md says."""
+    monkeypatch.chdir(tmp_path)
+    own_run(digits_run, tmp_path)
+    priorities = str(REPO / "configs" / "feedback_digits.yaml")
+    assert main(["feedback", "runs/mine/version_0", "--from", priorities, "--no-examples"]) == 0
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    said = "; fix them with its target's fine-tuner: "
+    assert said in line, line
+    command = line.split(said)[1]
+    assert command == (
+        "ffade fit --model ffade.mitigate.ClassifierFineTuner --model.init_args.run "
+        "runs/mine/version_0"
+    )
+    words = shlex.split(command)
+    assert main([*words[1:], *SMALL]) == 0
+    mitigation = json.loads((tmp_path / "runs/ffade/version_0/mitigation.json").read_text())
+    assert mitigation["run"] == str(tmp_path / "runs/mine/version_0")
+    assert mitigation["status"] in ("accepted", "rejected")
+
+
+@pytest.mark.slow  # a small fine-tune, about 10 s of CPU
+def test_the_docs_minimal_config_for_ones_own_run_fixes_it(
+    digits_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/mitigation.md, Fixing your own run: its config, as shown, names nothing but the run,
+    where its fine-tunes go and how long they train (here one epoch of it)."""
+    monkeypatch.chdir(tmp_path)
+    run = own_run(digits_run, tmp_path)
+    shutil.copy(digits_run / "feedback.yaml", run / "feedback.yaml")  # the answers, as saved
+    doc = (REPO / "docs" / "mitigation.md").read_text()
+    (block,) = re.findall(r"```yaml\n(# mitigate_mine\.yaml:.*?)```", doc, re.S)
+    (tmp_path / "mitigate_mine.yaml").write_text(block)
+    assert yaml.safe_load(block)["model"]["init_args"] == {"run": "runs/mine/version_0"}
+    args = ["fit", "--config", "mitigate_mine.yaml", "--trainer.max_epochs", "1", *SMALL]
+    assert main(args) == 0
+    assert (tmp_path / "runs/mitigate_mine/version_0/mitigation.json").is_file()
