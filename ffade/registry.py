@@ -365,6 +365,10 @@ def create(
         said = PluginError(f"{kind} '{name}': {first_line(exc)}")
         raise name_by_key(said, kind, params, where) from exc
     except Exception as exc:  # a bug of its own: the traceback stays, and says whose it is
+        try:  # unless a number argument is none (``seed: x``: torch's RuntimeError)
+            check_numbers(kind, name, params, init_args, where)
+        except PluginError as said:
+            raise said from exc
         exc.add_note(f"ffade: raised by {kind} '{name}': __init__(){OWN_CODE}")  # as blamed
         raise
     check_constructed(instance, kind, name)

@@ -62,7 +62,7 @@ def test_what_a_target_returns_and_a_reward_scores_is_listed(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Which reward fits which target: the declared output_kind and output_kinds, under the
-    arguments; the synthetic margin reward declares none (any target): no such line."""
+    arguments; the synthetic margin reward declares margins."""
     main(["target"])
     synthetic = capsys.readouterr().out.split("  synthetic  (", 1)[1].splitlines()
     assert synthetic[3] == "      returns: margins"
@@ -70,7 +70,7 @@ def test_what_a_target_returns_and_a_reward_scores_is_listed(
     listing = capsys.readouterr().out
     assert listing.split("  bleu  (", 1)[1].splitlines()[3] == "      scores: texts"
     margin = listing.split("  margin  (", 1)[1].splitlines()
-    assert margin[2].startswith("      args: ") and not margin[3].startswith("      scores")
+    assert margin[2].startswith("      args: ") and margin[3] == "      scores: margins"
 
 
 def test_a_reward_declaring_one_kind_as_a_string_is_listed_by_that_kind(

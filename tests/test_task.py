@@ -446,7 +446,7 @@ def test_declared_output_kinds_refuse_another_kind_and_name_every_reward_of_the_
     assert str(refused.value) == (
         "reward 'declared_scores' needs a classifier's class scores, but target 'synthetic' "
         "returns outputs (output_kind 'margins'); rewards that score output_kind 'margins': "
-        "other_margins"
+        "margin or other_margins"
     )
     assert build_task({**spec, "reward": {"name": "other_margins"}}).reward.plugin_name
 

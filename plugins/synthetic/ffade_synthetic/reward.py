@@ -7,8 +7,7 @@ import math
 import torch
 
 from ffade.errors import require_positive_arg
-from ffade.plugin_api import Reward, Scores, Target
-from ffade.plugin_checks import check_output_kind
+from ffade.plugin_api import Reward, Scores
 
 CERTAIN_DEPTH = math.log(torch.finfo(torch.float32).max)
 """The depth a certain failure (a margin of -inf) counts (about 88.7): the log-odds the vision
@@ -29,14 +28,15 @@ class MarginReward(Reward):
         scale: reward per unit of margin on a failure.
     """
 
+    output_kinds = ("margins",)
+    """Declared, not only checked: a target of another kind is refused when the task is built
+    (a summarizer's texts reached ``outputs < 0`` at the first evaluation, a TypeError), and
+    the synthetic target given another reward is told that this one scores its margins (it was
+    told "no installed or registered reward scores output_kind 'margins'"). A target that
+    declares no ``output_kind`` (``callable``) may return margins."""
+
     def __init__(self, scale: float = 10.0) -> None:
         self.scale = require_positive_arg(self, "reward", "scale", scale)
-
-    def check_target(self, target: Target) -> None:
-        """Refuse, before the run, a target that declares other outputs than margins: a
-        summarizer's texts reached ``outputs < 0`` at the first evaluation, a TypeError
-        traceback. A target that declares no ``output_kind`` (``callable``) may return margins."""
-        check_output_kind(self, target, "margins")
 
     def score(self, outputs: torch.Tensor, references, clean_outputs=None) -> Scores:
         failed = outputs < 0

@@ -92,11 +92,17 @@ class SyntheticTarget(Target):
             )
         for region in self.regions:
             for axis, (lo, hi) in region.items():
+                # named by the key (regions), as the other checks are; a NaN bound planted a box
+                # no input ever fell in, without a word
                 if axis < 0:
-                    raise FfadeError(f"target 'synthetic': region axis {axis} must be >= 0")
-                if lo > hi:
                     raise FfadeError(
-                        f"target 'synthetic': region axis {axis} has low {lo} > high {hi}"
+                        f"target 'synthetic': regions name axis {axis}; an axis index is a whole "
+                        "number from 0"
+                    )
+                if not lo <= hi:
+                    raise FfadeError(
+                        f"target 'synthetic': regions give axis {axis} [{lo}, {hi}]; a box side "
+                        "is [low, high], two numbers with low at most high"
                     )
         growth_is_number = isinstance(fragility_growth, (int, float)) and not isinstance(
             fragility_growth, bool

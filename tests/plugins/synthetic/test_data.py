@@ -100,3 +100,22 @@ def test_a_size_past_what_memory_holds_is_one_line_from_the_cli(tmp_path: Path) 
         "allowed: lower num_inputs\n"
     )
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_seed_that_is_no_number_is_one_line_naming_it(tmp_path: Path) -> None:
+    """``seed: x`` reached torch's manual_seed, whose RuntimeError ("manual_seed expected a
+    long, but got str") was a traceback blaming the plugin, after the run directory was made."""
+    done = ffade_in_process(
+        "fit",
+        "--config",
+        str(Path(__file__).resolve().parents[3] / "configs" / "synthetic.yaml"),
+        "--model.init_args.task.dataset",
+        "{name: synthetic, args: {seed: x}}",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "ffade: error: dataset 'synthetic': model.init_args.task.dataset.args.seed must be a "
+        "whole number, got 'x'"
+    ]
+    assert not (tmp_path / "runs").exists()

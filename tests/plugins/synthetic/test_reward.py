@@ -42,8 +42,9 @@ def test_a_certain_failure_pays_a_finite_reward() -> None:
 
 
 def test_a_summarizer_is_refused_before_the_run_in_one_line(tmp_path) -> None:
-    """margin declares no output_kinds (any target), but a summarizer's texts have no margin:
-    the first evaluation raised a TypeError traceback after the run directory was made."""
+    """A summarizer's texts have no margin: the first evaluation raised a TypeError traceback
+    after the run directory was made. margin declares output_kinds ("margins"), so the line
+    names the rewards that score texts."""
     done = ffade_in_process(
         "fit",
         "--config",
@@ -52,9 +53,30 @@ def test_a_summarizer_is_refused_before_the_run_in_one_line(tmp_path) -> None:
         cwd=tmp_path,
     )
     assert done.returncode != 0 and "Traceback" not in done.stderr
-    assert done.stderr.strip().splitlines()[-1] == (
+    line = done.stderr.strip().splitlines()[-1]
+    assert line.startswith(
         "ffade: error: reward 'margin' needs output_kind 'margins', but target 'tiny_news_bart' "
-        "returns texts (output_kind 'texts'); choose a reward that scores them (ffade plugins "
-        "lists them)"
+        "returns texts (output_kind 'texts'); rewards that score texts: "
     )
+    assert "bleu_drop" in line
+    assert not (tmp_path / "runs").exists()
+
+
+def test_the_synthetic_target_given_another_reward_is_told_margin_scores_it(tmp_path) -> None:
+    """configs/synthetic.yaml with a classifier's reward said "no installed or registered
+    reward scores output_kind 'margins' ... correct the target's output_kind if it is
+    misspelled", though margin scores them: margin declared no output_kinds."""
+    done = ffade_in_process(
+        "fit",
+        "--config",
+        str(Path(__file__).resolve().parents[3] / "configs" / "synthetic.yaml"),
+        "--model.init_args.task.reward.name=misclassification",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "ffade: error: reward 'misclassification' needs a classifier's class scores, but target "
+        "'synthetic' returns outputs (output_kind 'margins'); rewards that score output_kind "
+        "'margins': margin"
+    ]
     assert not (tmp_path / "runs").exists()

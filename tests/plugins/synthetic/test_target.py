@@ -84,7 +84,32 @@ def test_custom_regions_from_a_config_replace_the_planted_ones() -> None:
 def test_a_box_with_low_above_high_is_a_one_line_error() -> None:
     with pytest.raises(FfadeError) as error:
         SyntheticTarget(regions=[{0: [0.0, 0.1]}, {2: [0.6, 0.4]}])
-    assert str(error.value) == "target 'synthetic': region axis 2 has low 0.6 > high 0.4"
+    assert str(error.value) == (
+        "target 'synthetic': regions give axis 2 [0.6, 0.4]; a box side is [low, high], two "
+        "numbers with low at most high"
+    )
+
+
+def test_a_bad_box_on_the_command_line_names_the_key_and_a_nan_side_is_refused(
+    tmp_path: Path,
+) -> None:
+    """ "region axis 0 has low 0.9 > high 0.1" named no key to correct; a NaN side (``.nan``)
+    was taken, a box no input ever fell in."""
+    config = str(Path(__file__).resolve().parents[3] / "configs" / "synthetic.yaml")
+    for box, said in (("[0.9, 0.1]", "[0.9, 0.1]"), ("[.nan, 1.0]", "[nan, 1.0]")):
+        done = ffade_in_process(
+            "fit",
+            "--config",
+            config,
+            "--model.init_args.task.target",
+            f"{{name: synthetic, args: {{regions: [{{0: {box}}}]}}}}",
+            cwd=tmp_path,
+        )
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+        assert done.stderr.strip().splitlines() == [
+            "ffade: error: target 'synthetic': model.init_args.task.target.args.regions give "
+            f"axis 0 {said}; a box side is [low, high], two numbers with low at most high"
+        ]
 
 
 def test_the_seed_fixes_which_inputs_are_fragile_and_the_explorer_sees_features() -> None:

@@ -22,7 +22,7 @@ def split_indices(
 ) -> dict[str, np.ndarray]:
     """Seeded disjoint indices per split, identical images (equal ``keys``) in one split; an
     error names the dataset if the fractions are wrong."""
-    what = f"dataset '{plugin}': split fractions"
+    what = f"dataset '{plugin}': fractions"  # named by its key, as the text datasets' are
     return disjoint_split_indices(n, fractions, seed, what=what, keys=keys)
 
 

@@ -69,7 +69,7 @@ def test_options_and_errors() -> None:
         "dataset 'digits': image_size must be a whole number of pixels, at most 512 (every "
         "image is held in memory), got 9223372036854775807"
     )
-    with pytest.raises(FfadeError, match="dataset 'digits': split fractions"):
+    with pytest.raises(FfadeError, match="dataset 'digits': fractions"):
         DigitsDataset(fractions=(0.5, 0.5, 0.5))
     with pytest.raises(FfadeError, match="unknown split 'train'"):
         DigitsDataset().split("train")
@@ -111,7 +111,7 @@ def test_fractions_that_are_no_list_are_one_line_naming_the_key(fractions: objec
     with pytest.raises(FfadeError) as error:
         DigitsDataset(fractions=fractions)  # type: ignore[arg-type]
     assert str(error.value) == (
-        f"dataset 'digits': split fractions {fractions!r} must be 3 non-negative numbers "
+        f"dataset 'digits': fractions {fractions!r} must be 3 non-negative numbers "
         "summing to at most 1 (for discovery, finetune, heldout)"
     )
 
@@ -140,3 +140,26 @@ def test_the_digits_are_read_as_scikit_learn_loads_them_without_importing_it() -
     images, labels = digits_arrays()
     assert images.dtype == bunch.images.dtype and np.array_equal(images, bunch.images)
     assert labels.dtype == bunch.target.dtype and np.array_equal(labels, bunch.target)
+
+
+def test_wrong_fractions_on_the_command_line_name_the_key(tmp_path) -> None:
+    """The line said "dataset 'digits': split fractions [...]", not the key to correct, where
+    the synthetic and text datasets name ``model.init_args.task.dataset.args.fractions``."""
+    from pathlib import Path
+
+    from tests.helpers import ffade_in_process
+
+    done = ffade_in_process(
+        "fit",
+        "--config",
+        str(Path(__file__).resolve().parents[4] / "configs" / "quickstart.yaml"),
+        "--model.init_args.task.dataset",
+        "{name: digits, args: {fractions: [0.5, 0.6, 0.2]}}",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "ffade: error: dataset 'digits': model.init_args.task.dataset.args.fractions "
+        "[0.5, 0.6, 0.2] must be 3 non-negative numbers summing to at most 1 (for discovery, "
+        "finetune, heldout)"
+    ]

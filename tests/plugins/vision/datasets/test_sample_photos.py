@@ -57,7 +57,7 @@ def test_collate_marks_exactly_the_acceptable_classes(photos: SamplePhotosDatase
 def test_a_missing_package_and_bad_fractions_are_one_line_errors(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    with pytest.raises(FfadeError, match="dataset 'sample_photos': split fractions"):
+    with pytest.raises(FfadeError, match="dataset 'sample_photos': fractions"):
         SamplePhotosDataset(fractions=(0.8, 0.3, 0.2))
     real = importlib.util.find_spec
     monkeypatch.setattr(
