@@ -22,6 +22,7 @@ import numpy as np
 from ffade.markdown import markdown_text
 from ffade.shown_numbers import change_note, percent, share, told_apart
 from ffade.shown_rows import MAX_TABLE_ROWS as SHOWN_ROWS
+from ffade.summarize.example_listing import EXAMPLES_ORDER
 from ffade.summarize.regions import format_value
 from ffade.summarize.report_notes import DISTANCE_HEADER, notes
 from ffade.summarize.report_retest import retest_tables
@@ -86,7 +87,7 @@ def markdown(report: dict[str, Any], out: Path) -> str:
     for name, path in report["images"].items():
         lines += [f"![{IMAGE_CAPTIONS.get(name, name)}]({quote(path)})", ""]
     if report["examples"]:
-        lines += ["## Worst failing examples", ""]
+        lines += ["## Worst failing examples", "", EXAMPLES_ORDER, ""]
         for example in report["examples"]:
             if "text" in example and "original" in example:
                 original = markdown_text(example["original"].replace("\n", " "))
@@ -130,7 +131,8 @@ def html_page(report: dict[str, Any], out: Path) -> str:
         parts.append(_figure(out / path, name, IMAGE_CAPTIONS.get(name, name)))
     parts.append("</div>")
     if report["examples"]:
-        parts.append('<h2>Worst failing examples</h2><div id="examples">')
+        parts.append(f"<h2>Worst failing examples</h2><p>{html.escape(EXAMPLES_ORDER)}</p>")
+        parts.append('<div id="examples">')
         for example in report["examples"]:
             if "text" in example and "original" in example:
                 parts.append(

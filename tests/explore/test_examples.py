@@ -199,6 +199,26 @@ def test_the_grid_is_as_tall_as_its_captions_and_panels_need() -> None:
     assert not _layout_faults(figure)
 
 
+@pytest.mark.parametrize("count", [1, 4])
+def test_the_grid_heading_says_the_order_is_the_rewards(count: int) -> None:
+    """The digits quickstart's grid showed "predicted 8 (p=0.25)" among misses at p >= 0.75:
+    "worst" is the highest reward, and the misclassification reward (the paper's
+    10*|ln(p/(1-p))|) pays a p=0.25 miss as a p=0.75 one. The heading says so, whole, and a
+    grid of one failure still fits it."""
+    entries = [
+        {"input_id": i, "reference": 2, "output": "predicted 8 (p=0.25)", "changed": {"blur": 2}}
+        for i in range(count)
+    ]
+    digits = np.random.default_rng(0).random((count, 28, 28, 3))
+    figure = _grid_figure(digits, digits, entries)
+    heading = figure._suptitle.get_text()
+    assert heading.replace("\n", " ") == (
+        "Worst failing examples, highest reward first: original, and changed as the target "
+        "failed on it"
+    )
+    assert not _layout_faults(figure, PAIR_WIDTH)
+
+
 def _layout_faults(figure: Figure, cell_width: float | None = None) -> list[str]:
     """Texts of a figure that touch a picture or another text, or run past the figure's edge, as
     matplotlib's renderer places them (their extents in pixels); with ``cell_width``, also a

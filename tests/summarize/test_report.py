@@ -746,6 +746,11 @@ def test_examples_and_microscopic_findings_are_shown(make_run, image_concepts) -
     caption = "Input 3 (should be 7), changed by rotation 20 and brightness 0.2: the target says 1"
     assert f"![{caption}](examples/worst_0.png)\n*{caption}*" in markdown
     assert "deleted_since" not in markdown  # a picture deleted since is left out
+    # the order said: the digits quickstart's "predicted 8 (p=0.25)" among misses at p >= 0.75
+    # read as out of place where "worst" was taken for "most confident"; it is the reward's
+    order = "Highest reward first, one per input first."
+    assert f"## Worst failing examples\n\n{order}\n\n![" in markdown
+    assert f"<h2>Worst failing examples</h2><p>{order}</p>" in (run / "report.html").read_text()
     page = parse((run / "report.html").read_text())
     assert len(decoded_images(page)) == 2
     assert page.tables["smallest-change"][1][0] == "rotation"
