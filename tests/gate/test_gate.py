@@ -332,6 +332,32 @@ def test_a_hand_edited_state_off_the_task_names_its_case(
     assert "\n" not in err
 
 
+def test_a_concept_without_args_is_refused_naming_it(
+    suite_path: Path, tmp_path: Path, capsys
+) -> None:
+    """A concept left without ``args`` was built with its defaults, another grid and other
+    arguments than the run's: a digits suite's rotation lost its ``fill: 1.0`` and check
+    counted 36 failures of 128 pairs where the export measured 34, saying nothing (here, axis
+    2 became a second axis 0, refused only as a label clash). Now one line names the concept
+    and the key; ``args: {}`` still asks for the defaults."""
+    data = yaml.safe_load(suite_path.read_text())
+    assert data["task"]["concepts"][2] == {"name": "axis", "args": {"index": 2}}
+    del data["task"]["concepts"][2]["args"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    assert main(["check", "--suite", str(bad)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"ffade: error: {bad}: task.concepts[2] (axis) has no 'args': write the arguments the "
+        "run used (its summary.json's task), or 'args: {}' for the concept's defaults; without "
+        "them check would build its default grid and arguments, not those the cases were "
+        "measured with"
+    )
+    data["task"]["concepts"][0]["args"] = {}  # axis 0's defaults: what the run used
+    data["task"]["concepts"][2]["args"] = {"index": 2}
+    bad.write_text(yaml.safe_dump(data))
+    assert main(["check", "--suite", str(bad)]) == 1  # checked: the original model fails
+
+
 @pytest.mark.parametrize(
     "args",
     [
