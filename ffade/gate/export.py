@@ -282,7 +282,7 @@ def export_suite(
         run_dir, threshold, min_evaluations, None if feedback is None else Path(feedback), slices
     )
     check_task(task, f"{run_dir / SUMMARY_FILE}: task")  # what check will read, said now
-    say_run_state(run_dir, summary, log_problems(run_dir, summary))
+    say_run_state(run_dir, summary, log_problems(run_dir, summary, "the suite counts the log's"))
     if not found.groups:
         raise FfadeError(_nothing_to_guard(run_dir, found, slices))
     with target_setup_errors():

@@ -696,6 +696,45 @@ def test_export_of_a_run_that_did_not_finish_says_so(run_dir: Path, tmp_path: Pa
     assert to.is_file()
 
 
+def test_an_interrupted_run_is_read_alike_by_report_export_and_feedback(
+    run_dir: Path, tmp_path: Path, capsys
+) -> None:
+    """An interrupted run (Ctrl-C, SIGTERM) writes its final summary.json counting its log
+    (seen by hand: 2,256 and 15,040 evaluations both ways), so the three commands note that it
+    did not finish and warn of nothing; where its counts do differ (the log cut or edited
+    since), each warns, and says which it counts, as only the report's warning did."""
+    run = tmp_path / "run"
+    shutil.copytree(run_dir, run)
+    summary = json.loads((run / "summary.json").read_text())
+    priorities = tmp_path / "p.yaml"
+    priorities.write_text("regions: []\n")
+    answers = tmp_path / "answers.yaml"
+    commands = {
+        "the report": ["report", str(run), "--no-tensorboard", "--out", str(tmp_path / "r")],
+        "the suite": ["export", str(run), "--to", str(tmp_path / "s.yaml"), "--pairs", "4"],
+        "feedback": ["feedback", str(run), "--from", str(priorities), "--out", str(answers)],
+    }
+    note = (
+        f"ffade: note: {run} did not finish: its summary.json status is 'interrupted'; its "
+        "figures cover the evaluations made so far"
+    )
+    for claimed in (summary["evaluations"], summary["evaluations"] + 5):
+        said = {**summary, "status": "interrupted", "evaluations": claimed}
+        (run / "summary.json").write_text(json.dumps(said))
+        for who, argv in commands.items():
+            capsys.readouterr()
+            code = main([*argv, *(["--redo"] if who == "feedback" else [])])
+            assert code == 0, capsys.readouterr().err
+            err = [line for line in capsys.readouterr().err.splitlines() if "ffade: " in line]
+            warning = (
+                f"ffade: warning: {run / 'summary.json'} says {claimed} evaluations but "
+                f"{run / 'evaluations.jsonl'} holds {summary['evaluations']}; {who} counts the "
+                "log's"
+            )
+            expected = [note] if claimed == summary["evaluations"] else [note, warning]
+            assert err == expected, who
+
+
 def test_check_never_imports_lightning(suite_path: Path) -> None:
     result, imported = python_m_ffade("check", "--suite", str(suite_path))
     assert result.returncode == 1, result.stderr[-2000:]
