@@ -162,10 +162,13 @@ def report_summary(run_dir: str | Path) -> tuple[dict[str, Any], list[str]]:
     return summary, damaged + [f"{said}; the report counts the log's" for said in differ]
 
 
-def log_problems(run_dir: str | Path, summary: dict[str, Any]) -> list[str]:
-    """What is wrong between a run's log and its summary: damaged lines, counts that differ."""
+def log_problems(run_dir: str | Path, summary: dict[str, Any], counts: str) -> list[str]:
+    """What is wrong between a run's log and its summary: damaged lines, counts that differ,
+    each of the latter ending with ``counts``, which of the two the command goes by (``ffade
+    report``'s "the report counts the log's": export and feedback said only that they
+    differ)."""
     damaged, differ = _log_checks(run_dir, summary)
-    return damaged + differ
+    return damaged + [f"{said}; {counts}" for said in differ]
 
 
 def _log_checks(run_dir: str | Path, summary: dict[str, Any]) -> tuple[list[str], list[str]]:

@@ -43,8 +43,8 @@ def with_in_process_header(text: str) -> str:
             how = cls.__name__ if inspect.isclass(plugin) else f"{a_type(plugin)} instance"
             lines.append(
                 f"{_MARK.format(kind=kind, name=name)} ({cls.__module__}:{cls.__qualname__}), "
-                f"not installed: rerun this config in Python after ffade.register('{kind}', "
-                f"'{name}', {how}), with ffade.cli.main(['fit', '--config', THIS_FILE])\n"
+                f"not installed: rerun this config in Python after ffade.register({kind!r}, "
+                f"{name!r}, {how}), with ffade.cli.main(['fit', '--config', THIS_FILE])\n"
             )
     return "".join(lines) + text
 
@@ -82,12 +82,12 @@ def registered_elsewhere(args: list[str], message: str) -> str | None:
         where = line[len(mark) :].split(", not installed")[0].strip(" ()")
         module, _, qualname = where.partition(":")
         cls = qualname.split(".")[-1]
-        given = line.partition(f"ffade.register('{kind}', '{name}', ")[2].partition("), with")[0]
+        given = line.partition(f"ffade.register({kind!r}, {name!r}, ")[2].partition("), with")[0]
         start = (
             f"{config}: {kind} '{name}' was registered in-process ({where}) by the Python process "
             "that made this run, not installed as a plugin package, so no other process knows "
-            f"it; in Python, call ffade.register('{kind}', '{name}', {given or cls}), then "
-            f"ffade.cli.main(['fit', '--config', '{config}'])"
+            f"it; in Python, call ffade.register({kind!r}, {name!r}, {given or cls}), then "
+            f"ffade.cli.main(['fit', '--config', {config!r}])"
         )
         if given.endswith(" instance"):  # made in Python with its own arguments (a model):
             return start  # neither an entry point nor an import path builds that instance

@@ -216,12 +216,16 @@ def test_damaged_lines_are_named_by_number_and_counts_are_checked(tmp_path: Path
         ["line", "5"],
     ]
     assert "cut short" in damaged[1] and "cut short" not in damaged[0]
-    problems = log_problems(tmp_path, {"status": "finished", "evaluations": 64, "failures": 0})
+    said = {"status": "finished", "evaluations": 64, "failures": 0}
+    problems = log_problems(tmp_path, said, "it counts the log's")
     assert problems[:2] == damaged
     assert problems[2].endswith(
-        "says 64 evaluations but " + str(tmp_path / "evaluations.jsonl") + " holds 3"
+        "says 64 evaluations but "
+        + str(tmp_path / "evaluations.jsonl")
+        + " holds 3; it counts the log's"
     )
-    assert log_problems(tmp_path, {"status": "running", "evaluations": 64}) == damaged
+    running = {"status": "running", "evaluations": 64}
+    assert log_problems(tmp_path, running, "it counts the log's") == damaged
 
 
 @pytest.mark.parametrize("text", [b'{"status": "fin', b"\xff\xfe", b"[1, 2]"])

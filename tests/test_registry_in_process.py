@@ -129,3 +129,26 @@ def test_a_rerun_of_an_in_process_instances_config_says_to_register_an_instance(
         "ffade.register('target', 'mine', a SyntheticTarget instance), then "
         f"ffade.cli.main(['fit', '--config', '{config}'])"
     )
+
+
+def test_the_python_call_it_shows_holds_a_quoted_path_as_python(tmp_path) -> None:
+    """The call to copy held the config's path in hand-written quotes: under a folder named
+    "it's", ``['fit', '--config', '/…/it's/…']`` was no Python at all. Each shown call now
+    parses, and gives back the path as typed."""
+    import ast
+
+    from ffade_synthetic.target import SyntheticTarget
+
+    try:
+        ffade.register("target", "mine", SyntheticTarget(seed=0))
+        spec = {**synthetic_spec(), "target": "mine"}
+        run = ffade.discover(spec, explorer="random", budget=8, save_dir=tmp_path / "it's")
+    finally:
+        registry.unregister("target", "mine")
+    config = str(run.dir / "config.yaml")
+    result = ffade_command("fit", "--config", config)  # a new process: no registration
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    shown = result.stderr.strip().split("then ffade.cli.main(", 1)[1]
+    assert ast.literal_eval(shown[: shown.rindex(")")]) == ["fit", "--config", config]
+    register = result.stderr.split("call ffade.register(", 1)[1].split(" a SyntheticTarget")[0]
+    assert ast.literal_eval(f"({register})") == ("target", "mine")

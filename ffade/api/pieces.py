@@ -269,7 +269,7 @@ def check_plugins_known(task: dict[str, Any], run_dir: Any) -> None:
                 f"{run_dir}: its {kind} '{name}' is neither installed nor registered in this "
                 f"process; a plugin registered where the run was made (a model, function, class "
                 f"or instance passed to ffade.discover) must be registered again: "
-                f"ffade.register('{kind}', '{name}', ...)"
+                f"ffade.register({kind!r}, {name!r}, ...)"
             )
 
 

@@ -313,7 +313,7 @@ def _warn(run_dir: Path, summary: dict[str, Any]) -> None:
     ``summary`` is the one read before the log: a run still going that ended while the log was
     read and ranked (pictures take seconds) was said to be finished with a log cut short
     ("summary.json says 6000 evaluations but ... holds 4488"), not to be still running."""
-    say_run_state(run_dir, summary, log_problems(run_dir, summary))
+    say_run_state(run_dir, summary, log_problems(run_dir, summary, "feedback counts the log's"))
 
 
 def _saved(

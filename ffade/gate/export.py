@@ -57,6 +57,7 @@ from ffade.summarize.regions import (
     DEFAULT_MIN_EVALUATIONS,
     DEFAULT_THRESHOLD,
     SLICE_KINDS,
+    region_arguments,
 )
 from ffade.writable import removed_if_refused, writable_file, written
 
@@ -174,7 +175,12 @@ def unanswered(
     landscape, found = load_regions(run_dir, threshold, min_evaluations, slices)
     if found:
         return
-    how = f"run `ffade feedback {shell_path(run_dir)} --slices regions`"
+    # the command that makes this very file again, with regions: at the feedback's threshold and
+    # minimum, and --out where it is not the run's own (without them it wrote another file)
+    options = region_arguments(threshold, min_evaluations, "regions")
+    if feedback != run_dir / FEEDBACK_FILE:
+        options += f" --out {shell_path(feedback)}"
+    how = f"run `ffade feedback {shell_path(run_dir)}{options}`"
     settings = f"the feedback's threshold {threshold:g} and min evaluations {min_evaluations}"
     why = nothing_to_review(run_dir, threshold, min_evaluations, slices, how, landscape, settings)
     raise FfadeError(
@@ -276,7 +282,7 @@ def export_suite(
         run_dir, threshold, min_evaluations, None if feedback is None else Path(feedback), slices
     )
     check_task(task, f"{run_dir / SUMMARY_FILE}: task")  # what check will read, said now
-    say_run_state(run_dir, summary, log_problems(run_dir, summary))
+    say_run_state(run_dir, summary, log_problems(run_dir, summary, "the suite counts the log's"))
     if not found.groups:
         raise FfadeError(_nothing_to_guard(run_dir, found, slices))
     with target_setup_errors():

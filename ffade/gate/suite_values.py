@@ -99,6 +99,21 @@ def check_task(task: Any, where: str) -> None:
         )
 
 
+def check_concept_args(concepts: list[dict[str, Any]], where: str) -> None:
+    """A suite's concept must say its ``args``, ``{}`` for its defaults: one without them was
+    built from its plugin's defaults, another grid and other arguments than the run's (a
+    rotation's ``fill``, a text edit's ``seed``), so check measured other changes than the
+    cases were exported with, and said nothing (34 failures of 128 became 36)."""
+    for i, concept in enumerate(concepts):
+        if concept.get("args") is None:
+            raise FfadeError(
+                f"{where}.concepts[{i}] ({concept['name']}) has no 'args': write the arguments "
+                "the run used (its summary.json's task), or 'args: {}' for the concept's "
+                "defaults; without them check would build its default grid and arguments, "
+                "not those the cases were measured with"
+            )
+
+
 def whole(value: Any) -> bool:
     """An int that YAML did not read from true or false."""
     return isinstance(value, int) and not isinstance(value, bool)

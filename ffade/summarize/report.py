@@ -50,7 +50,7 @@ from ffade.summarize.regions import (
     find_regions,
     smallest_failing_changes,
 )
-from ffade.summarize.report_ending import ending
+from ffade.summarize.report_ending import ending, kept_options
 from ffade.summarize.report_events import log_images
 from ffade.summarize.report_figures import FIGURES, report_pictures
 from ffade.summarize.report_json import report_json_text
@@ -347,7 +347,8 @@ def main(argv: list[str]) -> int:
         return 2
     say_run_state(args.run_dir, report["run_figures"], report["log_problems"])
     out = Path(args.out or args.run_dir)
-    print(ending(report, out / "report.html", args.slices))
+    kept = kept_options(args.slices, args.axes, args.out, args.no_tensorboard)
+    print(ending(report, out / "report.html", args.slices, kept))
     return 0
 
 

@@ -6,6 +6,8 @@ report.md's note, when the two runs searched other inputs)."""
 
 from __future__ import annotations
 
+import shlex
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +19,26 @@ from ffade.summarize.report_shift import compare_shift_line
 from ffade.summarize.run_figures import counts_line
 
 
-def ending(report: dict[str, Any], page: Path, slices: str = "rules") -> str:
+def kept_options(
+    slices: str, axes: Sequence[str] | None, out: str | Path | None, no_tensorboard: bool
+) -> str:
+    """The options of ``ffade report`` typed besides ``--threshold`` and ``--min-evaluations``
+    (which a suggested command changes), as the user would type them again: a suggested
+    ``ffade report`` without ``--out DIR`` wrote its report elsewhere, and one without
+    ``--slices regions`` or ``--axes`` made another report than the one asked for."""
+    words = [] if slices == "rules" else ["--slices", slices]
+    words += ["--axes", *map(shlex.quote, axes)] if axes else []
+    words += ["--out", shell_path(out)] if out is not None else []
+    words += ["--no-tensorboard"] if no_tensorboard else []
+    return "".join(f" {word}" for word in words)
+
+
+def ending(report: dict[str, Any], page: Path, slices: str = "rules", kept: str = "") -> str:
     """The lines a finished ``ffade report`` prints: where the report is, what it found, and
     ``ffade feedback`` with the report's own slice options, to ask about the slices just read;
-    compared, the rule shift's counts instead: what a fix changed was seen only in report.md."""
+    compared, the rule shift's counts instead: what a fix changed was seen only in report.md.
+    ``kept`` (:func:`kept_options`) ends a suggested ``ffade report``, so that it makes the same
+    report at another threshold."""
     figures, rules = report["run_figures"], report["rules"]
     lines = [f"report: {shell_path(page)}", counts_line(figures), coverage_line(report)]
     out = page.parent
@@ -38,7 +56,7 @@ def ending(report: dict[str, Any], page: Path, slices: str = "rules") -> str:
             lines.append(f"note: {note[0].lower()}{note[1:]}")
         lines.append(compare_shift_line(report["compare"], report["threshold"]))
     elif not rules["rules"] and not report["regions"]:
-        lines.append(_nothing_to_rank(report))
+        lines.append(_nothing_to_rank(report, kept))
     else:
         # with no rule to ask about, `ffade feedback` on rules only says to use regions: say it here
         instead = slices == "rules" and not rules["rules"] and bool(report["regions"])
@@ -50,8 +68,9 @@ def ending(report: dict[str, Any], page: Path, slices: str = "rules") -> str:
     return "\n".join(lines)
 
 
-def _nothing_to_rank(report: dict[str, Any]) -> str:
-    """The closing line when ``ffade feedback`` would have no slice to ask about."""
+def _nothing_to_rank(report: dict[str, Any], kept: str) -> str:
+    """The closing line when ``ffade feedback`` would have no slice to ask about; a suggested
+    ``ffade report`` ends with the other options typed (``kept``)."""
     if not report["run_figures"].get("failure_rate"):  # the log's: a summary may count others
         return "next: nothing to rank (no failure found)"
     run, threshold = shell_path(report["run"]), report["threshold"]
@@ -63,12 +82,14 @@ def _nothing_to_rank(report: dict[str, Any]) -> str:
             f"most is {most}), so no threshold finds a slice; lower --min-evaluations: "
             f"ffade report {run} --threshold {threshold:g}"
             + (f" --min-evaluations {most}" if most > 1 else "")
+            + kept
         )
     return (
         f"next: nothing to rank: no failure slice at --threshold {threshold:g} (min evaluations "
         f"{least}); a lower threshold finds slices of rarer failures: "
         f"ffade report {run} --threshold {threshold / 2:g}"
         + (f" --min-evaluations {least}" if least > 1 else "")
+        + kept
     )
 
 

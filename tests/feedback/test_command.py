@@ -1026,5 +1026,5 @@ def test_notes_and_warnings_about_the_run_quote_its_paths(
         f"ffade: warning: {logged} line 3: damaged, skipped (Expecting value: line 1 column 1 "
         "(char 0))",
         f"ffade: warning: {shlex.quote(str(spaced / 'summary.json'))} says 1000 evaluations "
-        f"but {logged} holds 999",
+        f"but {logged} holds 999; feedback counts the log's",
     ]

@@ -83,6 +83,21 @@ def test_export_of_a_run_with_nothing_to_review_says_why(tmp_path: Path) -> None
         ), line
         assert line.endswith("; nothing to guard"), line
         assert not (tmp_path / "s.yaml").exists()
+    # the command it gives makes that very file again, with regions: it dropped the feedback's
+    # --threshold and its --out, and so answered other slices into another file
+    answers = tmp_path / "my answers.yaml"
+    options = ["--threshold", "1", "--out", str(answers)]
+    assert (
+        ffade_in_process("feedback", str(run), "--from", str(priorities), *options).returncode == 0
+    )
+    result = ffade_in_process(
+        "export", str(run), "--feedback", str(answers), "--to", str(tmp_path / "s.yaml")
+    )
+    assert result.returncode == 2
+    assert (
+        f"; run `ffade feedback {run} --slices regions --threshold 1 --out '{answers}'` to "
+        "prioritize its "
+    ) in result.stderr.strip().splitlines()[-1]
 
 
 def test_export_of_a_run_with_no_failure_says_no_threshold_finds_one(tmp_path: Path) -> None:

@@ -332,6 +332,32 @@ def test_a_hand_edited_state_off_the_task_names_its_case(
     assert "\n" not in err
 
 
+def test_a_concept_without_args_is_refused_naming_it(
+    suite_path: Path, tmp_path: Path, capsys
+) -> None:
+    """A concept left without ``args`` was built with its defaults, another grid and other
+    arguments than the run's: a digits suite's rotation lost its ``fill: 1.0`` and check
+    counted 36 failures of 128 pairs where the export measured 34, saying nothing (here, axis
+    2 became a second axis 0, refused only as a label clash). Now one line names the concept
+    and the key; ``args: {}`` still asks for the defaults."""
+    data = yaml.safe_load(suite_path.read_text())
+    assert data["task"]["concepts"][2] == {"name": "axis", "args": {"index": 2}}
+    del data["task"]["concepts"][2]["args"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    assert main(["check", "--suite", str(bad)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"ffade: error: {bad}: task.concepts[2] (axis) has no 'args': write the arguments the "
+        "run used (its summary.json's task), or 'args: {}' for the concept's defaults; without "
+        "them check would build its default grid and arguments, not those the cases were "
+        "measured with"
+    )
+    data["task"]["concepts"][0]["args"] = {}  # axis 0's defaults: what the run used
+    data["task"]["concepts"][2]["args"] = {"index": 2}
+    bad.write_text(yaml.safe_dump(data))
+    assert main(["check", "--suite", str(bad)]) == 1  # checked: the original model fails
+
+
 @pytest.mark.parametrize(
     "args",
     [
@@ -668,6 +694,45 @@ def test_export_of_a_run_that_did_not_finish_says_so(run_dir: Path, tmp_path: Pa
         "figures cover the evaluations made so far"
     ) in capsys.readouterr().err.splitlines()
     assert to.is_file()
+
+
+def test_an_interrupted_run_is_read_alike_by_report_export_and_feedback(
+    run_dir: Path, tmp_path: Path, capsys
+) -> None:
+    """An interrupted run (Ctrl-C, SIGTERM) writes its final summary.json counting its log
+    (seen by hand: 2,256 and 15,040 evaluations both ways), so the three commands note that it
+    did not finish and warn of nothing; where its counts do differ (the log cut or edited
+    since), each warns, and says which it counts, as only the report's warning did."""
+    run = tmp_path / "run"
+    shutil.copytree(run_dir, run)
+    summary = json.loads((run / "summary.json").read_text())
+    priorities = tmp_path / "p.yaml"
+    priorities.write_text("regions: []\n")
+    answers = tmp_path / "answers.yaml"
+    commands = {
+        "the report": ["report", str(run), "--no-tensorboard", "--out", str(tmp_path / "r")],
+        "the suite": ["export", str(run), "--to", str(tmp_path / "s.yaml"), "--pairs", "4"],
+        "feedback": ["feedback", str(run), "--from", str(priorities), "--out", str(answers)],
+    }
+    note = (
+        f"ffade: note: {run} did not finish: its summary.json status is 'interrupted'; its "
+        "figures cover the evaluations made so far"
+    )
+    for claimed in (summary["evaluations"], summary["evaluations"] + 5):
+        said = {**summary, "status": "interrupted", "evaluations": claimed}
+        (run / "summary.json").write_text(json.dumps(said))
+        for who, argv in commands.items():
+            capsys.readouterr()
+            code = main([*argv, *(["--redo"] if who == "feedback" else [])])
+            assert code == 0, capsys.readouterr().err
+            err = [line for line in capsys.readouterr().err.splitlines() if "ffade: " in line]
+            warning = (
+                f"ffade: warning: {run / 'summary.json'} says {claimed} evaluations but "
+                f"{run / 'evaluations.jsonl'} holds {summary['evaluations']}; {who} counts the "
+                "log's"
+            )
+            expected = [note] if claimed == summary["evaluations"] else [note, warning]
+            assert err == expected, who
 
 
 def test_check_never_imports_lightning(suite_path: Path) -> None:

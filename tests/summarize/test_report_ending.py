@@ -4,6 +4,7 @@ command as a user types it."""
 from __future__ import annotations
 
 import json
+import shlex
 
 from ffade.summarize.report import main
 
@@ -23,12 +24,34 @@ def test_min_evaluations_no_failing_state_reaches_points_to_a_lower_one(make_run
     assert lines[-1] == (
         "next: nothing to rank: no state that failed has at least 3 evaluations (the most is 2), "
         f"so no threshold finds a slice; lower --min-evaluations: ffade report {run} "
-        "--threshold 0.5 --min-evaluations 2"
+        "--threshold 0.5 --min-evaluations 2 --no-tensorboard"
     )
     # the command it gives finds a slice (a region: 2 of 2 is too little for a rule)
     assert main([str(run), "--min-evaluations", "2", "--no-tensorboard"]) == 0
     last = capsys.readouterr().out.splitlines()[-1]
     assert last.startswith(f"next: ffade feedback {run} --slices regions --min-evaluations 2")
+
+
+def test_a_suggested_report_keeps_the_options_typed(make_run, tmp_path, capsys) -> None:
+    """The lower-threshold command dropped --out, --slices, --axes and --no-tensorboard: copied,
+    it wrote another kind of report into the run's folder, and logged to TensorBoard. It keeps
+    them now, and typed as it reads, it makes the report asked for where it was asked for."""
+    run = make_run("run", {"x": [0, 1, 2, 3]}, {(0,): (5, 0), (2,): (4, 2), (3,): (4, 2)})
+    out = tmp_path / "my reports"
+    typed = ["--slices", "regions", "--axes", "x", "--out", str(out), "--no-tensorboard"]
+    capsys.readouterr()
+    assert main([str(run), "--threshold", "0.9", *typed]) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    suggested = last.split("rarer failures: ", 1)[1]
+    assert suggested == (
+        f"ffade report {run} --threshold 0.45 --slices regions --axes x --out '{out}' "
+        "--no-tensorboard"
+    )
+    assert main(shlex.split(suggested)[2:]) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["threshold"] == 0.45 and report["regions"]
+    assert not (run / "report.json").exists()
+    assert not list(run.glob("events.out.tfevents.*"))  # --no-tensorboard kept
 
 
 def test_the_notes_say_one_evaluation_in_the_singular(make_run) -> None:
