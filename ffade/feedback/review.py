@@ -16,6 +16,7 @@ from pathlib import Path
 from ffade.feedback.priorities import PRIORITIES, Feedback, RegionFeedback, priority_named
 from ffade.shell_words import shell_path
 from ffade.summarize.regions import Region
+from ffade.summarize.report_notes import failing_criterion, failing_states
 from ffade.summarize.rules import Rule
 
 QUIT = ("q", "quit")
@@ -72,7 +73,8 @@ def review(
         say(f"[{number}/{len(regions)}] {region.id}  {region.description}")
         shown = run_dir / picture if picture and run_dir is not None else picture
         # one shell word, as ffade's other printed paths: `xdg-open` it as shown
-        say(f"    {_evidence(region)}" + (f"; examples: {shell_path(shown)}" if shown else ""))
+        evidence = _evidence(region, feedback.threshold, feedback.min_evaluations)
+        say(f"    {evidence}" + (f"; examples: {shell_path(shown)}" if shown else ""))
         before = earlier.get(region.id)  # --redo: the earlier answer, which Enter gives again
         kept = before.priority if before else None
         keep = f"; Enter keeps {kept}" if kept else ""
@@ -104,16 +106,19 @@ def _quoted(text: str, most: int = 20) -> str:
     return repr(shown) if len(shown) <= most else f"{shown[:most]!r}..."
 
 
-def _evidence(region: Region) -> str:
+def _evidence(region: Region, threshold: float, min_evaluations: int) -> str:
     """How many states back a slice: a rule's failing states among those it holds, a region's
-    failing states among the combinations its ranges name."""
+    failing states among the combinations its ranges name. What "failing" counts is said as
+    ``ffade report`` says it ("failure rate >= 50%"): ``ffade fit`` counts every state with a
+    failure, so "322 failing concept states" alone read as a count of another kind. The
+    words are the report's own ("322 failing states (failure rate >= 50%)"), from its helpers."""
+    criterion = failing_criterion(threshold, min_evaluations)
     if isinstance(region, Rule):
         return (
-            f"{region.failing_states} failing concept states among the {region.num_states} "
-            f"evaluated (of {region.range_states} the rule allows)"
+            f"{failing_states(region.failing_states)} ({criterion}) among the "
+            f"{region.num_states} evaluated (of {region.range_states} the rule allows)"
         )
-    plural = "s" if region.num_states != 1 else ""
     return (
-        f"{region.num_states} failing concept state{plural} "
-        f"(of {region.range_states} in these ranges)"
+        f"{failing_states(region.num_states)} ({criterion}; of {region.range_states} "
+        "in these ranges)"
     )

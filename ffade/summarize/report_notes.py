@@ -36,8 +36,7 @@ def counted_failing_states(count: int, report: dict[str, Any]) -> str:
     ``ffade fit`` ends with "in 337 concept states", every state with a failure: said bare, "the
     85 failing states" read as a contradiction; and rules are sought only where no
     meaning-changing edit applies, so the states under one are said apart."""
-    threshold = report["threshold"]
-    share = "all" if threshold >= 1 else f"at least {threshold_percent(threshold)} of"
+    share = share_of(report["threshold"])
     one = count == 1  # "the 1 concept state failing all its evaluations", not "their"
     said = f"{count} concept state{'' if one else 's'} failing {share} {'its' if one else 'their'}"
     said += " evaluations"
@@ -90,6 +89,23 @@ def threshold_percent(threshold: float) -> str:
     return f"{threshold * 100:.4g}%"
 
 
+def share_of(threshold: float) -> str:
+    """How much of a state's evaluations must fail, to lead "its evaluations": "all" at 1 (where
+    "at least 100% of" reads as a riddle), "at least 50% of" below it."""
+    return "all" if threshold >= 1 else f"at least {threshold_percent(threshold)} of"
+
+
+def failing_criterion(threshold: float, min_evaluations: int) -> str:
+    """What "failing" counts, said after a count of failing states: "failure rate >= 50%", and
+    " over at least 3 evaluations" where a state seen fewer times cannot fail. One wording for
+    the report's closing line and feedback's prompt: ``ffade fit`` counts every state with a
+    failure, so a bare "failing states" there read as fit's count."""
+    said = f"failure rate >= {threshold_percent(threshold)}"
+    if min_evaluations > 1:
+        said += f" over at least {evaluations(min_evaluations)}"
+    return said
+
+
 def no_rule_reason(report: dict[str, Any]) -> str:
     """Why no rule was found where states fail: at 100% no rule can have enough evidence, as a
     95% CI's lower end never reaches 100%; below it, no range of values had enough evidence,
@@ -111,9 +127,7 @@ def no_rule_reason(report: dict[str, Any]) -> str:
 def coverage_line(report: dict[str, Any]) -> str:
     """The closing line's account of the rules: what they cover and the top one, or why none."""
     figures, rules = report["run_figures"], report["rules"]
-    at = f"failure rate >= {threshold_percent(report['threshold'])}"
-    if report["min_evaluations"] > 1:  # a state seen fewer times cannot fail: say so
-        at += f" over at least {evaluations(report['min_evaluations'])}"
+    at = failing_criterion(report["threshold"], report["min_evaluations"])
     if not rules["failing_states"]:
         if not figures.get("failure_rate"):  # none logged, whatever summary.json counts
             return "no failures found: no failure rule to find"
@@ -195,8 +209,8 @@ def notes(report: dict[str, Any]) -> list[str]:
     if status not in (None, "finished"):
         found.append(f"This run's status is '{status}': its numbers cover what was logged so far.")
     found.append(
-        f"A concept state fails when at least {threshold_percent(report['threshold'])} of at least "
-        f"{evaluations(report['min_evaluations'])} there failed; regions join failing states "
+        f"A concept state fails when {share_of(report['threshold'])} its evaluations failed (it "
+        f"needs at least {evaluations(report['min_evaluations'])}); regions join failing states "
         "one grid step apart along one concept."
     )
     if report["run_figures"].get("explorer") not in (None, "grid", "random"):

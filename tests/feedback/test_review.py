@@ -162,10 +162,10 @@ def test_the_prompt_shows_the_region_size_and_its_picture(regions: list[Region])
     feedback = empty()
     session.run(regions, feedback, lambda region: pictures.get(region.id))
     assert (
-        "    40 failing concept states (of 40 in these ranges); examples: feedback/first.png"
-        in session.lines
+        "    40 failing states (failure rate >= 50%; of 40 in these ranges); examples: "
+        "feedback/first.png" in session.lines
     )
-    assert "    1 failing concept state (of 1 in these ranges)" in session.lines
+    assert "    1 failing state (failure rate >= 50%; of 1 in these ranges)" in session.lines
     assert [r.examples for r in feedback.regions] == ["feedback/first.png", None, None]
 
 
@@ -189,14 +189,28 @@ def test_the_picture_is_shown_where_it_opens_from_the_typed_command(
     assert [r.examples for r in feedback.regions] == ["feedback/first.png"]
 
 
-def test_a_rule_says_how_many_of_its_states_fail(run) -> None:
-    from ffade.feedback.priorities import load_regions
-    from ffade.feedback.review import _evidence
+def test_a_rule_says_how_many_of_its_states_fail_and_what_failing_counts(run, in_process) -> None:
+    """ "40 failing concept states among the 40 evaluated" left "failing" unsaid, beside fit's
+    count of every state with a failure; it reads as ``ffade report``'s coverage line does."""
+    code, _, err = in_process("feedback", str(run), answers="q\n")
+    assert code == 0, err
+    assert (
+        "    40 failing states (failure rate >= 50%) among the 40 evaluated (of 40 the rule "
+        "allows)" in err.splitlines()
+    ), err
 
-    _, rules = load_regions(run)
-    assert _evidence(rules[0]) == (
-        "40 failing concept states among the 40 evaluated (of 40 the rule allows)"
-    )
+
+def test_the_prompt_names_the_minimum_evaluations_as_the_report_does(
+    regions: list[Region],
+) -> None:
+    """Slices found with --min-evaluations 2 say so beside their count, as the report's line."""
+    session = Session([])
+    feedback = Feedback(run="run", threshold=0.25, min_evaluations=2, concepts={})
+    session.run(regions[:1], feedback)
+    assert (
+        "    40 failing states (failure rate >= 25% over at least 2 evaluations; of 40 in these "
+        "ranges)" in session.lines
+    ), session.lines
 
 
 def test_the_picture_path_is_one_shell_word_as_other_printed_paths(

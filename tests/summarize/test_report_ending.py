@@ -55,12 +55,27 @@ def test_a_suggested_report_keeps_the_options_typed(make_run, tmp_path, capsys) 
 
 
 def test_the_notes_say_one_evaluation_in_the_singular(make_run) -> None:
-    """ "at least 1 evaluation there failed", not "1 evaluation(s)"."""
+    """ "it needs at least 1 evaluation", not "1 evaluation(s)"; and not "at least 50% of at
+    least 1 evaluation there failed", which read as a riddle with the default minimum."""
     run = make_run("run", {"x": [0, 1]}, {(1,): (2, 2)})
     assert main([str(run), "--no-tensorboard"]) == 0
     notes = (run / "report.md").read_text()
-    assert "at least 50% of at least 1 evaluation there failed" in notes
+    assert (
+        "A concept state fails when at least 50% of its evaluations failed (it needs at least 1 "
+        "evaluation); regions join failing states one grid step apart along one concept."
+    ) in notes
     assert "(s)" not in notes
+
+
+def test_the_notes_say_a_threshold_of_one_as_all_evaluations(make_run) -> None:
+    """--threshold 1 --min-evaluations 2 read "at least 100% of at least 2 evaluations there
+    failed"; now "all its evaluations failed (it needs at least 2 evaluations)"."""
+    run = make_run("run", {"x": [0, 1]}, {(1,): (2, 2)})
+    assert main([str(run), "--threshold", "1", "--min-evaluations", "2", "--no-tensorboard"]) == 0
+    notes = (run / "report.md").read_text()
+    assert (
+        "A concept state fails when all its evaluations failed (it needs at least 2 evaluations)"
+    ) in notes
 
 
 def test_a_log_without_failures_says_so_whatever_the_summary_counts(make_run, capsys) -> None:

@@ -243,7 +243,7 @@ def test_a_threshold_short_of_one_is_not_said_as_100_percent(make_run, capsys) -
     assert main([str(run), "--threshold", "0.999", "--no-tensorboard"]) == 0
     closing = capsys.readouterr().out
     assert "failing at least 99.9% of their evaluations" in closing and "100%" not in closing
-    assert _md_notes(run)[0].startswith("A concept state fails when at least 99.9% of at least 1 ")
+    assert _md_notes(run)[0].startswith("A concept state fails when at least 99.9% of its ")
     assert main([str(run), "--threshold", "0.5", "--no-tensorboard"]) == 0
     assert "(failure rate >= 50%)" in capsys.readouterr().out
 
