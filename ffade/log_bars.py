@@ -17,7 +17,6 @@ from typing import IO, Any
 
 from tqdm import TMonitor, tqdm
 
-
 LINE_SECONDS = 60.0
 """The least time between two of a long bar's lines in a log (``TQDM_MININTERVAL``, tqdm's own
 setting, changes it): a run shorter than this keeps its one closing line."""
