@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any
@@ -52,7 +53,7 @@ class LoggedBar(tqdm):
         kwargs.setdefault("ascii", True)
         self._line_seconds = line_seconds()
         super().__init__(*args, **kwargs)
-        self._line_time = self._time()
+        self._line_time = time.monotonic()
 
     def display(self, msg: str | None = None, pos: int | None = None) -> bool:
         if msg is not None:  # a leave=False bar's clearing: it drew nothing
@@ -69,7 +70,7 @@ class LoggedBar(tqdm):
         if not self.leave or not self.total or self.disable:
             return False
         tenths = int(LINE_TENTHS * self.n / self.total)
-        now = self._time()
+        now = time.monotonic()
         if not 0 < tenths < LINE_TENTHS or tenths <= self._tenths_shown:
             return False
         if now - self._line_time < self._line_seconds:
@@ -87,7 +88,7 @@ class LoggedBar(tqdm):
         if self.n and not self.disable:
             self.fp.write(self.__str__() + "\n")
         super().reset(total)
-        self._tenths_shown, self._line_time = 0, self._time()
+        self._tenths_shown, self._line_time = 0, time.monotonic()
 
     def close(self) -> None:
         self._closing = True

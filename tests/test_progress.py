@@ -141,6 +141,15 @@ def test_a_long_searchs_bar_in_a_log_file_prints_a_line_now_and_then(
     assert all(10 <= p < 100 for p in percents[:-1]), bar
 
 
+def test_a_bar_with_nothing_to_count_in_a_log_file_prints_nothing() -> None:
+    """``ffade feedback --from`` with no picture to draw: a disabled bar (tqdm sets up none of
+    its clock) crashed when it was made."""
+    stream = Utf8Log()
+    with bar_for(stream, total=0, desc="examples", disable=True) as bar:
+        bar.update(0)
+    assert stream.getvalue() == ""
+
+
 def fit_two_epochs(tmp_path: Path) -> None:
     """Two epochs of the stand-in fine-tuner under ffade's bar, logged to ``tmp_path``."""
     trainer = Trainer(
