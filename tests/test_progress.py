@@ -124,6 +124,32 @@ def test_a_searchs_bar_in_a_log_file_is_one_line(tmp_path: Path) -> None:
     assert result.stdout.startswith("run: ")
 
 
+def test_a_long_searchs_bar_in_a_log_file_prints_a_line_now_and_then(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A search of 14 minutes in a CI log or a ``nohup`` file printed nothing until its closing
+    line; now a line each tenth of the budget it passes, at most one a minute, a least time that
+    ``TQDM_MININTERVAL`` (tqdm's own setting) changes: 0 here, so the lines follow the budget."""
+    monkeypatch.setenv("TQDM_MININTERVAL", "0")
+    result = ffade_in_process("fit", "--config", str(write_config(tmp_path / "c.yaml")))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "\r" not in result.stderr
+    bar = result.stderr.splitlines()
+    assert len(bar) >= 4 and all(line.startswith("evaluations: ") for line in bar), bar
+    percents = [int(line.split(":")[1].split("%")[0]) for line in bar]
+    assert percents == sorted(set(percents)) and percents[-1] == 100, bar
+    assert all(10 <= p < 100 for p in percents[:-1]), bar
+
+
+def test_a_bar_with_nothing_to_count_in_a_log_file_prints_nothing() -> None:
+    """``ffade feedback --from`` with no picture to draw: a disabled bar (tqdm sets up none of
+    its clock) crashed when it was made."""
+    stream = Utf8Log()
+    with bar_for(stream, total=0, desc="examples", disable=True) as bar:
+        bar.update(0)
+    assert stream.getvalue() == ""
+
+
 def fit_two_epochs(tmp_path: Path) -> None:
     """Two epochs of the stand-in fine-tuner under ffade's bar, logged to ``tmp_path``."""
     trainer = Trainer(

@@ -44,6 +44,7 @@ from ffade.png_summary import png_summary
 from ffade.records import atomic_path, write_json_atomic
 from ffade.reference_words import reference_word
 from ffade.rendered_images import rendered
+from ffade.word_edits import text_edits
 
 PANEL_PIXELS = 180
 """At most this many pixels a side per panel of the worst-failures grid."""
@@ -165,11 +166,22 @@ def save_worst_examples(
 
 
 def _text_table(entries: list[dict[str, Any]]) -> str:
-    """The examples as a Markdown table, which TensorBoard's text tab renders."""
-    rows = ["| input | changes | output | reference |", "|---|---|---|---|"]
+    """The examples as a Markdown table, which TensorBoard's text tab renders; a text's
+    unchanged original and its edited words beside the change, as report.md shows them (a typo
+    in a 40-word article cannot be found by reading the changed text alone). A listing without
+    originals (a target that could not describe them) keeps the changed text alone."""
+    originals = any("original" in entry for entry in entries)
+    head = ["original", "changed", "edits"] if originals else ["input"]
+    rows = ["| " + " | ".join([*head, "changes", "output", "reference"]) + " |"]
+    rows.append("|" + "---|" * (len(head) + 3))
     for entry in entries:
+        texts = [entry["input"]]
+        if originals:
+            original = entry.get("original")
+            edits = "" if original is None else text_edits(original, entry["input"])
+            texts = [original or "", entry["input"], edits]
         cells = [
-            entry["input"],
+            *texts,
             changes_text(entry),
             entry["output"],
             str(entry["reference"] if entry["reference"] is not None else ""),

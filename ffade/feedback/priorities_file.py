@@ -76,6 +76,28 @@ def read_priorities(
     return [chosen.get(region.id, (region, default, f"{name} default")) for region in regions]
 
 
+def entries_naming_nothing(priorities: str | Path, noun: str = "region") -> str | None:
+    """The line that names a file's entries applied to a run with no slice (``ffade feedback
+    --from``'s note): a stale file's ``rank: 1`` or id named nothing and the run said only
+    "nothing to review", as if the file had been read and matched. No mistake (a rank or an id
+    is one for another run), so a note; None where the file lists no entry."""
+    _, entries = check_priorities(read_priorities_file(priorities), str(priorities), noun)
+    if not entries:
+        return None
+    named = [f"regions[{i}] ({_selector(kind, value)})" for i, _, kind, value in entries]
+    listed = ", ".join(named[:-1]) + f" and {named[-1]}" if len(named) > 1 else named[0]
+    return (
+        f"{shell_path(priorities)}: {listed} name{'s' if len(named) == 1 else ''} no {noun} of "
+        f"this run: it has none"
+    )
+
+
+def _selector(kind: str, value: Any) -> str:
+    """An entry's selector as the file spells it: ``rank: 1``, ``id: S-...``,
+    ``contains: {blur: 2.0}``."""
+    return f"{kind}: {value if isinstance(value, str) else as_written(value)}"
+
+
 def _source(entry: dict[str, Any], name: str, index: int, kind: str) -> str:
     """Where an entry's answer came from: the file's entry, or, for an entry of a saved
     feedback.yaml, the ``source`` it records (``interactive``, say): the answer is the same one,

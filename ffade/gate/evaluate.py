@@ -152,7 +152,7 @@ def evaluate_cases(
     # a suite of a large model's pairs can take minutes: count them on stderr (the table and
     # --junit stay clean), as a search counts its evaluations
     total = sum(len(plan[-1]) for plan in plans)
-    # in a file or a CI log, one line when it ends (ffade.log_bars)
+    # in a file or a CI log, a line when it ends, and now and then on a long suite (ffade.log_bars)
     with bar_for(sys.stderr, total=total, desc="pairs", unit="pair", dynamic_ncols=True) as bar:
         for split, pieces, evaluator, positions, states, rows in plans:
             failed = evaluated_with_progress(evaluator, positions, states, rows, bar)

@@ -8,14 +8,13 @@ a hand-edited or damaged listing is one line naming the entry and key, never a t
 
 from __future__ import annotations
 
-import difflib
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 from ffade.errors import FfadeError
 from ffade.summarize.regions import format_value
+from ffade.word_edits import text_edits
 
 EXAMPLES_LISTING = Path("examples") / "examples.json"
 
@@ -25,8 +24,6 @@ misclassification reward (symmetric about p = 0.5) put "predicted 8 (p=0.25)" am
 p >= 0.75 on the digits quickstart, where "worst" read as "most confident"."""
 MAX_EXAMPLES = 12
 """Worst failing examples a report shows; more make the HTML heavy without telling more."""
-MAX_EDITS = 10
-"""Word edits an example's line lists before it counts the rest: the quotes show them all."""
 
 
 def read_examples(run_dir: str | Path) -> list[dict[str, Any]]:
@@ -105,24 +102,3 @@ def example_caption(entry: dict[str, Any]) -> str:
         subject += f" (should be {entry['reference']})"
     output = entry.get("output")
     return f"{subject}, changed by {changed}" + (f": the target says {output}" if output else "")
-
-
-def text_edits(original: str, changed: str) -> str:
-    """The words that differ between ``original`` and ``changed``, as a reader checks them: a
-    typo in a 50-word article is hard to spot by reading both, so each changed run of words is
-    named with what it was (``"journeys" -> "jiurneys"``, ``"the" deleted``)."""
-    before, after = re.findall(r"\S+", original), re.findall(r"\S+", changed)
-    edits = []
-    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
-    for kind, i1, i2, j1, j2 in matcher.get_opcodes():
-        old, new = " ".join(before[i1:i2]), " ".join(after[j1:j2])
-        if kind == "replace":
-            edits.append(f'"{old}" -> "{new}"')
-        elif kind == "delete":
-            edits.append(f'"{old}" deleted')
-        elif kind == "insert":
-            edits.append(f'"{new}" inserted')
-    if not edits:
-        return "no word changed" if original == changed else "only spacing changed"
-    more = len(edits) - MAX_EDITS
-    return "; ".join(edits[:MAX_EDITS]) + (f"; ... and {more} more" if more > 0 else "")

@@ -3,7 +3,8 @@
 On a grid of 100,000 states the rules and regions, the pictures, TensorBoard's copy of them
 and report.json (each failing state's values) took 5 to 10 s after the log's bar had ended,
 and the command looked stuck. The bar names the step under way; as every ffade bar, it redraws
-on a terminal and is one line when it ends in a file or CI log (:func:`ffade.log_bars.bar_for`).
+on a terminal; in a file or CI log, it prints a line when it ends and now and then on a long
+one (:func:`ffade.log_bars.bar_for`).
 A small log's report takes a moment and shows no bar; no file the report writes changes.
 """
 

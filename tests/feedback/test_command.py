@@ -715,6 +715,21 @@ def test_from_file_on_a_run_without_failures_says_why_nothing_is_reviewed(
             "priorities (a fine-tuner has nothing to fix)"
         ]
         assert read_feedback(run / "feedback.yaml").regions == []
+        # a stale file's entries were matched to nothing silently: a note names them
+        notes = [line for line in err.splitlines() if line.startswith("ffade: note: ")]
+        noun = "rule" if slices == "rules" else "region"
+        if file is named:
+            assert notes == [
+                f"ffade: note: {named}: regions[0] (rank: 1), regions[1] (id: S-00000000) and "
+                f"regions[2] (contains: {{blur: 2.0}}) name no {noun} of this run: it has none"
+            ], err
+        elif file is shipped:
+            assert notes == [
+                f"ffade: note: {shipped}: regions[0] (rank: 1) names no {noun} of this run: "
+                "it has none"
+            ], err
+        else:
+            assert notes == [], err  # a file that lists nothing names nothing
     named.write_text("regions: [{contains: {blur: 7}, priority: low}]\n")
     code, _, err = in_process("feedback", str(run), "--from", str(named))
     assert code == 2  # a state off the grid is the file's mistake, on any run

@@ -12,6 +12,7 @@ import pytest
 import yaml
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from ffade.markdown import markdown_text
 from tests.helpers import REPO, ffade, ffade_in_process
 
 
@@ -92,6 +93,17 @@ def test_the_reports_text_examples_show_the_original_beside_the_change(tmp_path:
     assert len(edits) == shown and all(" -> " in e or "deleted" in e for e in edits)
     page = (folder / "report.html").read_text()
     assert page.count("<blockquote>original: ") == shown
+    # TensorBoard's text tab showed the changed article alone: the original and the edits too
+    events = EventAccumulator(str(folder))
+    events.Reload()
+    (tensor,) = events.Tensors("discovery/worst_failures/text_summary")
+    table = tensor.tensor_proto.string_val[0].decode().splitlines()
+    assert table[0] == "| original | changed | edits | changes | output | reference |"
+    cells = [cell.strip() for cell in table[2].strip("|").split(" | ")]
+    assert cells[0] == markdown_text(first["original"]) and cells[1] == markdown_text(
+        first["input"]
+    )
+    assert cells[2] == markdown_text(edits[0].removeprefix("Edits: ")), (cells[2], edits[0])
 
 
 @pytest.mark.slow

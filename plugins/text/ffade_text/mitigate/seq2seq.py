@@ -37,7 +37,6 @@ from ffade.errors import (
 )
 from ffade.mitigate.base import FineTuner, TrainingBatch
 from ffade.mitigate.guard import GuardResult
-from ffade.mitigate.verdict import clean_change_reason
 from ffade_text.rewards import rouge_l, sentence_bleu
 from ffade_text.targets._reads import model_positions, tokens_read
 
@@ -300,13 +299,6 @@ class Seq2SeqFineTuner(FineTuner):
             (key, [r[key][i] for i in range(rounds) for r in every if i < len(r[key])])
             for key in self._batch_scores
         ]
-
-    @override
-    def reason(self, accepted: bool) -> str:
-        """The verdict in clean BLEU points, the summarizer's own units."""
-        change = self.clean_scores["after"]["bleu"] - self.clean_scores["before"]["bleu"]
-        tolerance = 100 * self.hparams.clean_tolerance
-        return clean_change_reason("clean BLEU", change, tolerance, accepted, " points")
 
     @override
     def mitigation_record(self, accepted: bool, weights: Path | None) -> dict[str, Any]:
