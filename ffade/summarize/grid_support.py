@@ -21,8 +21,7 @@ import numpy as np
 from ffade.errors import FfadeError
 from ffade.summarize.grid_barycenter import grid_barycenter, regularization
 from ffade.summarize.landscape import MAX_DENSE_STATES, Landscape
-from ffade.summarize.snap import Barycenter, failure_mass
-from ffade.summarize.transport import Kind, missing_mass
+from ffade.summarize.snap import Barycenter, Kind, failure_mass, missing_mass
 
 
 def grid_support_barycenter(

@@ -58,7 +58,8 @@ from ffade.summarize.report_render import html_page, markdown, relative_path
 from ffade.summarize.report_steps import ReportSteps
 from ffade.summarize.rules import find_rules
 from ffade.summarize.run_figures import explorer_smallest, run_figures, start_state
-from ffade.summarize.transport import MAX_SUPPORT, Kind, distribution, missing_mass, transport_cost
+from ffade.summarize.snap import Kind, missing_mass
+from ffade.summarize.transport import MAX_SUPPORT, distribution, transport_cost
 from ffade.writable import removed_if_refused, why_not, writable_dir, writable_file, written
 
 REPORT_FILES = ("report.json", "report.md", "report.html")

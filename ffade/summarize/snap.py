@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -14,6 +15,28 @@ from ffade.summarize.landscape import MAX_DENSE_STATES, Landscape
 SNAP_TIE = 1e-9
 """How much nearer one grid value must be, in normalized coordinates, before an atom's mass goes
 to it alone: closer than this to two values, it is split evenly between them (``snap``)."""
+
+Kind = Literal["failure", "policy"]
+"""Which mass of a landscape is transported: its failures or its explorer's action probabilities."""
+
+
+def missing_mass(landscape: Landscape, kind: Kind) -> str | None:
+    """Why ``landscape`` has no ``kind`` mass to compare (no failure, no policy.npy); None when it
+    has some. No advice on what to compare instead: a report shows both kinds side by side, and
+    a run with neither would be sent from each to the other."""
+    source = landscape.source or "landscape"
+    if kind == "failure" and not landscape.visited_failures.any():
+        what = "no evaluation failed" if landscape.visited.size else "it has no evaluations"
+        return (
+            f"{source}: {what}, so its failure landscape has no mass: a Wasserstein "
+            "distance or barycenter with it is undefined"
+        )
+    if kind == "policy" and landscape.policy is None:
+        return (
+            f"{source}: no policy.npy (the explorer wrote no action probabilities), so there is "
+            "no policy landscape"
+        )
+    return None
 
 
 def snap(

@@ -29,9 +29,8 @@ import numpy as np
 
 from ffade.errors import FfadeError
 from ffade.summarize.landscape import Landscape, require_landscape
-from ffade.summarize.snap import Barycenter, failure_mass, snap
+from ffade.summarize.snap import Barycenter, Kind, failure_mass, missing_mass, snap
 
-Kind = Literal["failure", "policy"]
 Support = Literal["auto", "free", "grid"]
 
 MAX_SUPPORT = 2000
@@ -115,25 +114,6 @@ def distribution(
         moved_mass=float(mass[move].sum()),
         approximation=float(mass[move] @ distance),
     )
-
-
-def missing_mass(landscape: Landscape, kind: Kind) -> str | None:
-    """Why ``landscape`` has no ``kind`` mass to compare (no failure, no policy.npy); None when it
-    has some. No advice on what to compare instead: a report shows both kinds side by side, and
-    a run with neither would be sent from each to the other."""
-    source = landscape.source or "landscape"
-    if kind == "failure" and not landscape.visited_failures.any():
-        what = "no evaluation failed" if landscape.visited.size else "it has no evaluations"
-        return (
-            f"{source}: {what}, so its failure landscape has no mass: a Wasserstein "
-            "distance or barycenter with it is undefined"
-        )
-    if kind == "policy" and landscape.policy is None:
-        return (
-            f"{source}: no policy.npy (the explorer wrote no action probabilities), so there is "
-            "no policy landscape"
-        )
-    return None
 
 
 def wasserstein_distance(
