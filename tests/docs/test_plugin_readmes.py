@@ -135,3 +135,23 @@ def test_each_readme_entry_lists_its_plugins_arguments_and_number_defaults(
                     gaps.append(f"{entry_point.name}: {name}'s default {default:g} not said")
     assert checked, f"no argument entries found in plugins/{folder}/README.md"
     assert not gaps, gaps
+
+
+@pytest.mark.parametrize(("folder", "distribution"), PLUGINS.items())
+def test_every_plugin_argument_is_named_in_its_readme(folder: str, distribution: str) -> None:
+    """Every constructor argument of every plugin the distribution registers is named in its
+    README, alone or in a snippet (`` `classifier: {name: digits_cnn}` ``), entry or not:
+    diffusion's `cpu_threads`, `prompt_words`' `position` were in no README."""
+    import inspect
+
+    spans = re.findall(r"`[^`\n]+`", (REPO / "plugins" / folder / "README.md").read_text())
+    missing = []
+    for entry_point in md.distribution(distribution).entry_points:
+        if not entry_point.group.startswith("ffade."):
+            continue
+        for name, param in inspect.signature(entry_point.load().__init__).parameters.items():
+            if name == "self" or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+                continue
+            if not any(re.search(rf"(?<![\w.-]){name}(?![\w-])", span) for span in spans):
+                missing.append(f"{entry_point.group} {entry_point.name}: {name}")
+    assert not missing, missing
