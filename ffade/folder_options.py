@@ -12,6 +12,9 @@ from collections.abc import Callable
 
 from ffade.errors import user_path
 
+REPORT_OUT = "the folder where the report goes, such as reports/run1"
+"""What ``ffade report --out`` and ``ffade.report(out=...)`` take, said when one is empty."""
+
 
 def folder_path(what: str) -> Callable[[str], str]:
     """A ``type=`` for an option naming a folder; ``what`` ends "give ..." in its empty-path line.

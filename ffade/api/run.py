@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ffade.errors import (
-    EMPTY_PATH,
     FfadeError,
     does_not_exist,
     require_region_options,
     shown,
 )
+from ffade.folder_options import REPORT_OUT
 from ffade.records import MITIGATION_FILE, SUMMARY_FILE, no_run_hint, refuse_a_file
 from ffade.shell_words import shell_path
 from ffade.shown_numbers import change_note, shares_told_apart
@@ -295,6 +295,14 @@ def check_slices(slices: Any) -> None:
         raise FfadeError(f"slices must be one of {', '.join(SLICE_KINDS)}, got {shown(slices)}")
 
 
+_FOLDERS = {
+    "out": REPORT_OUT,
+    "save_dir": "the folder the runs go under, such as runs (the default)",
+}
+"""A folder keyword -> the folder it wants, said when it is empty, as ``ffade report --out ""``
+says it: the shared "give a file or folder" misled where only a folder will do."""
+
+
 def check_dir_path(key: str, value: Any) -> None:
     """A folder keyword (``report``'s ``out``, ``discover``'s ``save_dir``) is a str or path and
     not empty: ``Path("")`` is the working directory, which an unset variable wrote into (as
@@ -303,7 +311,9 @@ def check_dir_path(key: str, value: Any) -> None:
     if not isinstance(value, (str, os.PathLike)):
         raise FfadeError(f"{key}: expected a directory path, got {shown(value)}")
     if not str(os.fspath(value)).strip():
-        raise FfadeError(f"{key}: {EMPTY_PATH}")
+        raise FfadeError(
+            f"{key}: an empty path; give {_FOLDERS[key]} (was a variable that names it left unset?)"
+        )
 
 
 def check_flag(key: str, value: Any) -> None:

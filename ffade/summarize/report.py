@@ -23,7 +23,7 @@ from typing import Any
 
 from ffade.errors import FfadeError, OneLineParser, user_path
 from ffade.evaluation_log import is_large_log, report_summary, say_run_state
-from ffade.folder_options import folder_path
+from ffade.folder_options import REPORT_OUT, folder_path
 from ffade.records import check_run_dir, write_text_atomic
 from ffade.shell_words import shell_path
 from ffade.shown_numbers import share
@@ -299,7 +299,7 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument(
         "--out",
-        type=folder_path("the folder where the report goes, such as reports/run1"),
+        type=folder_path(REPORT_OUT),
         metavar="DIR",
         help="where to write (default: RUN_DIR)",
     )

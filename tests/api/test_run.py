@@ -83,6 +83,10 @@ def test_an_empty_path_is_refused_not_read_as_the_working_directory(
     report.json and figures/ into the working directory, and ``save_dir=""`` put a search's
     ``ffade/version_0`` there: ``Path("")`` is ".", which ``--out ""`` is refused as."""
     monkeypatch.chdir(tmp_path)
+    said = {
+        "out": "the folder where the report goes, such as reports/run1",
+        "save_dir": "the folder the runs go under, such as runs (the default)",
+    }
     calls = {
         "out": lambda: ffade.report(run, out=""),
         "save_dir": lambda: ffade.discover(
@@ -92,9 +96,8 @@ def test_an_empty_path_is_refused_not_read_as_the_working_directory(
     for key, call in calls.items():
         with pytest.raises(ffade.FfadeError) as error:
             call()
-        assert str(error.value) == (
-            f"{key}: an empty path; give a file or folder (was a variable that names it left "
-            "unset?)"
+        assert str(error.value) == (  # was "give a file or folder": only a folder will do
+            f"{key}: an empty path; give {said[key]} (was a variable that names it left unset?)"
         )
     with pytest.raises(ffade.FfadeError, match=r"^save_dir: an empty path; "):
         ffade.mitigate(run, save_dir=" ")
@@ -104,8 +107,8 @@ def test_an_empty_path_is_refused_not_read_as_the_working_directory(
 @pytest.mark.parametrize(
     ("value", "said"),
     [
-        (Path(" "), "an empty path; give a file or folder"),
-        ("\t", "an empty path; give a file or folder"),
+        (Path(" "), "an empty path; give the folder "),
+        ("\t", "an empty path; give the folder "),
         (5, "expected a directory path, got 5"),
     ],
 )

@@ -72,3 +72,86 @@ def test_the_download_command_the_docs_give_is_installed() -> None:
     stale = [str(p.relative_to(REPO)) for p in files if "huggingface-cli" in p.read_text()]
     assert not stale
     assert "hf download" in (REPO / "configs" / "sd14.yaml").read_text()
+
+
+SHARED_ARGUMENTS = {
+    "vision": {
+        "concepts": {"values", "label"},  # "A concept's `values` ...", "Every concept also takes"
+        "rewards": {"scale", "pass_reward"},  # "Each takes `scale` (10) and `pass_reward` (-1)"
+        "targets": {"precision", "channels_last", "compile", "cpu_threads"},  # the speed table
+    },
+}
+"""Arguments every plugin of a kind takes, documented once in the README, not in each entry."""
+
+
+def argument_entries(text: str) -> dict[str, str]:
+    """A README's argument lists by plugin: a table row ``| `name` | ... |`` (or ``| `name`
+    kind | ... |`` where a target and a dataset share a name) and a paragraph ``\\`name\\`
+    arguments: ...``; rows of one name joined."""
+    found: dict[str, str] = {}
+    for match in re.finditer(r"^\|\s*`(\w+)`( \w+)? \|(.*)\|\s*$", text, re.M):
+        key = match[1] + (match[2] or "")
+        found[key] = found.get(key, "") + match[3]
+    for match in re.finditer(r"^`(\w+)` arguments: (.*?)(?:\n\n|\Z)", text, re.M | re.S):
+        found[match[1]] = found.get(match[1], "") + match[2]
+    return found
+
+
+@pytest.mark.parametrize(("folder", "distribution"), PLUGINS.items())
+def test_each_readme_entry_lists_its_plugins_arguments_and_number_defaults(
+    folder: str, distribution: str
+) -> None:
+    """A plugin's README entry names every constructor argument, and a number default is said
+    in the parenthesis after it: `hf_pipeline`'s `batch_size` was listed with no default (64),
+    and an argument added to a constructor but not to its row goes unseen by a user."""
+    import inspect
+
+    text = (REPO / "plugins" / folder / "README.md").read_text()
+    entries = argument_entries(text)
+    shared = SHARED_ARGUMENTS.get(folder, {})
+    for names in shared.values():
+        assert all(f"`{name}`" in text for name in names), folder
+    checked, gaps = 0, []
+    for entry_point in md.distribution(distribution).entry_points:
+        if not entry_point.group.startswith("ffade."):
+            continue
+        group = entry_point.group.split(".")[1]
+        entry = entries.get(f"{entry_point.name} {group[:-1]}", entries.get(entry_point.name))
+        if entry is None:
+            continue
+        checked += 1
+        for name, param in inspect.signature(entry_point.load().__init__).parameters.items():
+            if name == "self" or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+                continue
+            if name in shared.get(group, ()):
+                continue
+            if f"`{name}`" not in entry:
+                gaps.append(f"{entry_point.name}: {name} not listed")
+                continue
+            default = param.default
+            if isinstance(default, (int, float)) and not isinstance(default, bool):
+                said = rf"`{name}` \((?:[^()]|\([^()]*\))*?(?<![\w.])`?{default:g}\b"
+                if not re.search(said, entry):
+                    gaps.append(f"{entry_point.name}: {name}'s default {default:g} not said")
+    assert checked, f"no argument entries found in plugins/{folder}/README.md"
+    assert not gaps, gaps
+
+
+@pytest.mark.parametrize(("folder", "distribution"), PLUGINS.items())
+def test_every_plugin_argument_is_named_in_its_readme(folder: str, distribution: str) -> None:
+    """Every constructor argument of every plugin the distribution registers is named in its
+    README, alone or in a snippet (`` `classifier: {name: digits_cnn}` ``), entry or not:
+    diffusion's `cpu_threads`, `prompt_words`' `position` were in no README."""
+    import inspect
+
+    spans = re.findall(r"`[^`\n]+`", (REPO / "plugins" / folder / "README.md").read_text())
+    missing = []
+    for entry_point in md.distribution(distribution).entry_points:
+        if not entry_point.group.startswith("ffade."):
+            continue
+        for name, param in inspect.signature(entry_point.load().__init__).parameters.items():
+            if name == "self" or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+                continue
+            if not any(re.search(rf"(?<![\w.-]){name}(?![\w-])", span) for span in spans):
+                missing.append(f"{entry_point.group} {entry_point.name}: {name}")
+    assert not missing, missing

@@ -184,17 +184,22 @@ def _is_path(weights: str) -> bool:
     return path.suffix in _CHECKPOINT_SUFFIXES or "/" in weights or path.is_file()
 
 
-def _check_model_name(name: str) -> None:
+def _check_model_name(name: object) -> None:
+    """Refuse a name torchvision has no classifier for, in one line that starts with the
+    argument (named by its config key when built from a config) and says how to list the
+    names: there are 80 of them, too many for one line."""
     import torchvision
     from torchvision.models import list_models
 
     known = list_models(module=torchvision.models)
     if name not in known:
-        close = difflib.get_close_matches(name, known, n=3)
-        hint = f"did you mean {', '.join(close)}? " if close else ""
+        close = difflib.get_close_matches(str(name), known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise PluginError(
-            f"target 'torchvision_classifier': unknown model {name!r}; {hint}"
-            "see torchvision.models.list_models(torchvision.models)"
+            f"target 'torchvision_classifier': model {as_written(name)} is not a torchvision "
+            f"classification model{hint}; allowed: one of the {len(known)} names "
+            "torchvision.models.list_models(torchvision.models) gives (alexnet, resnet18, "
+            "resnet50, vit_b_16, ...)"
         )
 
 

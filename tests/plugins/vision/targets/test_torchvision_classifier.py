@@ -154,7 +154,11 @@ def test_a_damaged_file_in_the_hub_cache_is_one_line(
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"model": "resnet19"}, "unknown model 'resnet19'; did you mean resnet18"),
+        (
+            {"model": "resnet19"},
+            r"model 'resnet19' is not a torchvision classification model \(did you mean "
+            r"'resnet18'\?\); allowed: one of the \d+ names torchvision.models.list_models",
+        ),
         (
             {"model": "resnet18", "weights": "ResNet50_Weights.IMAGENET1K_V2"},
             "not a weights name of model 'resnet18'; allowed: DEFAULT, ResNet18_Weights",
@@ -175,6 +179,38 @@ def test_a_damaged_file_in_the_hub_cache_is_one_line(
 def test_bad_names_say_what_is_allowed(kwargs: dict, match: str) -> None:
     with pytest.raises(PluginError, match=match):
         TorchvisionClassifier(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("model", "hint"), [("nope", ""), ("resnet5", " (did you mean 'resnet50'?)")]
+)
+def test_an_unknown_model_names_its_key_and_what_is_allowed(
+    tmp_path: Path, image_root: Path, model: str, hint: str
+) -> None:
+    """Was "unknown model 'nope'": no key a user could find in the config, nor the names."""
+    from tests.helpers import REPO, ffade_in_process
+
+    result = ffade_in_process(
+        "fit",
+        "--config",
+        str(REPO / "configs" / "alexnet.yaml"),
+        "--model.init_args.task.dataset.args.root",
+        str(image_root),
+        "--model.init_args.task.target.args.model",
+        model,
+        "--model.init_args.task.target.args.weights",
+        "null",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    count = len(torchvision.models.list_models(module=torchvision.models))
+    assert result.stderr.strip().splitlines() == [
+        "ffade: error: target 'torchvision_classifier': model.init_args.task.target.args.model "
+        f"'{model}' is not a torchvision classification model{hint}; allowed: one of the {count} "
+        "names torchvision.models.list_models(torchvision.models) gives (alexnet, resnet18, "
+        "resnet50, vit_b_16, ...)"
+    ]
+    assert not (tmp_path / "runs").exists()
 
 
 @pytest.mark.gpu
