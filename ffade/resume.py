@@ -267,9 +267,8 @@ def _plan_replay(run_dir: Path, model: Any) -> Resume:
         raise FfadeError(f"{where}: {SUMMARY_FILE} is missing or damaged; cannot tell its task")
     cut_short = None  # a search a trainer limit stopped, resumed from its log: it goes on
     if summary.get("status") not in RUNNING_STATUSES:
-        if not _budget_left(
-            summary
-        ):  # one so stopped may lack a checkpoint: older ffade saved none
+        # one a trainer limit stopped may lack a checkpoint (older ffade saved none): replayed
+        if not _budget_left(summary):
             return Resume(finished=_finished_line(run_dir, summary), finished_dir=run_dir)
         cut_short = _cut_short_line(run_dir, summary)
     saved = {"task": summary.get("task"), **(summary.get("hyperparameters") or {})}
