@@ -1671,6 +1671,10 @@ def test_a_run_with_nothing_to_prioritize_stops_the_loop_at_feedback(
         f"ffade: error: {loop_dir / 'discover'}: nothing to review: no concept state fails by "
         "threshold 1 and min_evaluations 1000; the fine-tune has nothing to fix"
     )
+    # the shipped file's `rank: 1` named nothing here, silently (`ffade feedback --from` said it)
+    notes = [line for line in captured.err.splitlines() if line.startswith("ffade: note: ")]
+    said = f"ffade: note: {config['feedback']}: regions[0] (rank: 1) names no rule of this run"
+    assert notes == ([f"{said}: it has none"] if shipped else []), captured.err
     record = json.loads((loop_dir / "loop.json").read_text())
     assert record["stopped"] == {"stage": "feedback", "run": None, "status": "failed"}
     assert not (loop_dir / "mitigate").exists()

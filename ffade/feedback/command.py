@@ -27,7 +27,6 @@ from ffade.feedback.priorities import (
     Feedback,
     load_regions,
 )
-from ffade.feedback.priorities_file import entries_naming_nothing
 from ffade.feedback.review import review
 from ffade.feedback.terminal import AnswerInput, say
 from ffade.fix_command import fix_command
@@ -145,11 +144,6 @@ def _main(argv: list[str]) -> int:
             why = nothing_to_review(
                 run_dir, args.threshold, args.min_evaluations, args.slices, settings=settings
             )
-            unnamed = entries_naming_nothing(
-                args.from_file, "rule" if args.slices == "rules" else "region"
-            )
-            if unnamed:  # a stale file's entries, said apart from the run's own line
-                print(f"ffade: note: {unnamed}", file=sys.stderr)
             print(
                 f"nothing to review: {why}; saved {shell_path(out)}, with no priorities (a "
                 "fine-tuner has nothing to fix)"

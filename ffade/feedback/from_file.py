@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, print_line
 from ffade.feedback.continuing import AnswersFile
 from ffade.feedback.priorities import (
     FEEDBACK_FILE,
@@ -36,7 +36,12 @@ from ffade.feedback.priorities import (
     new_feedback,
     read_feedback,
 )
-from ffade.feedback.priorities_file import check_priorities, read_priorities, read_priorities_file
+from ffade.feedback.priorities_file import (
+    check_priorities,
+    entries_naming_nothing,
+    read_priorities,
+    read_priorities_file,
+)
 from ffade.log_bars import bar_for
 from ffade.summarize.landscape import Landscape
 from ffade.summarize.regions import Region
@@ -135,6 +140,10 @@ def feedback_from_file(
     # are drawn (seconds) lost its answer to this save, silently; refused at the save now
     file = AnswersFile(out)
     landscape, regions = load_regions(run_dir, threshold, min_evaluations, slices)
+    if not regions and (unnamed := entries_naming_nothing(priorities, noun)):
+        # a stale file's entries, said apart from the caller's "nothing to review": the command,
+        # ffade loop and ffade.mitigate each say it (the last two before their error)
+        print_line(f"ffade: note: {unnamed}")
     if pictures is None:
         from ffade.feedback.picture_maker import picture_maker  # torch, plugins: when it draws
 

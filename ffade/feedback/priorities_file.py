@@ -76,19 +76,29 @@ def read_priorities(
     return [chosen.get(region.id, (region, default, f"{name} default")) for region in regions]
 
 
-def entries_naming_nothing(priorities: str | Path, noun: str = "region") -> str | None:
-    """The line that names a file's entries applied to a run with no slice (``ffade feedback
-    --from``'s note): a stale file's ``rank: 1`` or id named nothing and the run said only
-    "nothing to review", as if the file had been read and matched. No mistake (a rank or an id
-    is one for another run), so a note; None where the file lists no entry."""
-    _, entries = check_priorities(read_priorities_file(priorities), str(priorities), noun)
+def entries_naming_nothing(
+    priorities: str | Path | dict[str, Any], noun: str = "region"
+) -> str | None:
+    """The line that names a file's entries applied to a run with no slice (the note of ``ffade
+    feedback --from``, ``ffade loop`` and ``ffade.mitigate``): a stale file's ``rank: 1`` or id
+    named nothing and the run said only "nothing to review", as if the file had been read and
+    matched. No mistake (a rank or an id is one for another run), so a note; None where the file
+    lists no entry. A mapping (``ffade.mitigate``'s ``priorities``) is named "priorities"."""
+    if isinstance(priorities, dict):
+        data, where, name = priorities, "priorities", "priorities"
+    else:
+        data, where, name = (
+            read_priorities_file(priorities),
+            str(priorities),
+            shell_path(priorities),
+        )
+    _, entries = check_priorities(data, where, noun)
     if not entries:
         return None
     named = [f"regions[{i}] ({_selector(kind, value)})" for i, _, kind, value in entries]
     listed = ", ".join(named[:-1]) + f" and {named[-1]}" if len(named) > 1 else named[0]
     return (
-        f"{shell_path(priorities)}: {listed} name{'s' if len(named) == 1 else ''} no {noun} of "
-        f"this run: it has none"
+        f"{name}: {listed} name{'s' if len(named) == 1 else ''} no {noun} of this run: it has none"
     )
 
 

@@ -642,7 +642,7 @@ def test_mitigate_reads_the_log_once_for_the_priorities_and_their_pictures(
     assert reads == [run.dir]
 
 
-def test_mitigate_takes_slices_for_a_run_without_rules(tmp_path: Path) -> None:
+def test_mitigate_takes_slices_for_a_run_without_rules(tmp_path: Path, capsys) -> None:
     """A run whose evidence backs no rule (microscopic ones often) is fixed by its regions; the
     error said to pass ``--slices regions``, a flag a Python caller has no way to give."""
     task = {"target": "digits_cnn", **ROTATED_DIGITS}
@@ -672,9 +672,17 @@ def test_mitigate_takes_slices_for_a_run_without_rules(tmp_path: Path) -> None:
     records = [json.loads(line) | {"failed": False} for line in log.read_text().splitlines()]
     log.write_text("".join(json.dumps(record) + "\n" for record in records))
     high = {"regions": [{"rank": 1, "priority": "high"}]}  # said "rank 1 is past the last rule"
-    with pytest.raises(ffade.FfadeError) as error:
-        ffade.mitigate(run, high, redo=True, save_dir=tmp_path)
-    assert str(error.value) == f"{run.dir}: nothing to review: no failure was found"
+    stale = tmp_path / "stale.yaml"  # a file for another run: its rank and id name nothing
+    stale.write_text("regions: [{rank: 2, priority: high}, {id: S-00000000, priority: low}]\n")
+    for given, named in ((high, "priorities: regions[0] (rank: 1) names"), (stale, None)):
+        named = named or f"{stale}: regions[0] (rank: 2) and regions[1] (id: S-00000000) name"
+        capsys.readouterr()
+        with pytest.raises(ffade.FfadeError) as error:
+            ffade.mitigate(run, given, redo=True, save_dir=tmp_path)
+        assert str(error.value) == f"{run.dir}: nothing to review: no failure was found"
+        # said nothing of the entries, as if they had matched (`ffade feedback --from` said it)
+        notes = [line for line in capsys.readouterr().err.splitlines() if "note" in line]
+        assert notes == [f"ffade: note: {named} no rule of this run: it has none"]
 
 
 def test_numbers_paths_and_switches_of_the_wrong_type_are_refused_before_anything_runs(
