@@ -98,12 +98,13 @@ def argument_entries(text: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(("folder", "distribution"), PLUGINS.items())
-def test_each_readme_entry_lists_its_plugins_arguments_and_number_defaults(
+def test_each_readme_entry_lists_its_plugins_arguments_and_their_defaults(
     folder: str, distribution: str
 ) -> None:
-    """A plugin's README entry names every constructor argument, and a number default is said
-    in the parenthesis after it: `hf_pipeline`'s `batch_size` was listed with no default (64),
-    and an argument added to a constructor but not to its row goes unseen by a user."""
+    """A plugin's README entry names every constructor argument, and a number or string default
+    is said in the parenthesis after it: `hf_pipeline`'s `batch_size` was listed with no default
+    (64), `device` and `dtype` without `cpu` and `float32`, and an argument added to a
+    constructor but not to its row goes unseen by a user."""
     import inspect
 
     text = (REPO / "plugins" / folder / "README.md").read_text()
@@ -130,9 +131,15 @@ def test_each_readme_entry_lists_its_plugins_arguments_and_number_defaults(
                 continue
             default = param.default
             if isinstance(default, (int, float)) and not isinstance(default, bool):
-                said = rf"`{name}` \((?:[^()]|\([^()]*\))*?(?<![\w.])`?{default:g}\b"
-                if not re.search(said, entry):
-                    gaps.append(f"{entry_point.name}: {name}'s default {default:g} not said")
+                shown = pattern = f"{default:g}"
+            elif isinstance(default, str):  # `device` and `dtype` were listed without theirs
+                shown = default or '""'  # an empty one is said "empty" (`prefix`)
+                pattern = re.escape(default) if default else r'(?:empty|"")'
+            else:
+                continue
+            said = rf"`{name}`\s\((?:[^()]|\([^()]*\))*?(?<![\w.])`?{pattern}(?![\w-])"
+            if not re.search(said, entry):
+                gaps.append(f"{entry_point.name}: {name}'s default {shown} not said")
     assert checked, f"no argument entries found in plugins/{folder}/README.md"
     assert not gaps, gaps
 
