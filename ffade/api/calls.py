@@ -319,7 +319,16 @@ def mitigate(
         try:
             with one_read_per_log():  # the slices and the pictures' worst failures: one read
                 applied = feedback_from_file(
-                    run.dir, given, feedback, threshold, min_evaluations, None, slices, redo, hint
+                    run.dir,
+                    given,
+                    feedback,
+                    threshold,
+                    min_evaluations,
+                    None,
+                    slices,
+                    redo,
+                    hint,
+                    given=priorities is not None,  # no note on a default the caller never typed
                 )
                 if not applied.regions:  # no slice found: why, not the fine-tuner's "no rule has
                     as_it_was.restore()  # priority high" (and feedback.yaml as it was)

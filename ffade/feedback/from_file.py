@@ -114,6 +114,7 @@ def feedback_from_file(
     slices: str = "rules",
     redo: bool = False,
     redo_hint: str = REDO_HINT,
+    given: bool = True,
 ) -> Feedback:
     """Apply a priorities file (or the same as a mapping) to a run's regions and save
     feedback.yaml; no prompts.
@@ -127,6 +128,8 @@ def feedback_from_file(
     A run with no slice to review (no failure, or rules too thin to name) saves a file with no
     priorities, as ``ffade feedback`` without ``--from`` does; the caller says why
     (:func:`nothing_to_review`) and whether that stops it (``ffade loop``: nothing to fix).
+    Entries of a ``given`` file that then name nothing are said in a note; not of the default
+    mapping ``ffade.mitigate`` applies unasked, whose ``rank: 1`` the caller never typed.
     """
     run_dir = Path(run_dir)
     option = "--out" if out else ""  # a failed write names the option that chose the file
@@ -140,7 +143,7 @@ def feedback_from_file(
     # are drawn (seconds) lost its answer to this save, silently; refused at the save now
     file = AnswersFile(out)
     landscape, regions = load_regions(run_dir, threshold, min_evaluations, slices)
-    if not regions and (unnamed := entries_naming_nothing(priorities, noun)):
+    if not regions and given and (unnamed := entries_naming_nothing(priorities, noun)):
         # a stale file's entries, said apart from the caller's "nothing to review": the command,
         # ffade loop and ffade.mitigate each say it (the last two before their error)
         print_line(f"ffade: note: {unnamed}")

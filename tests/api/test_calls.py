@@ -674,8 +674,8 @@ def test_mitigate_takes_slices_for_a_run_without_rules(tmp_path: Path, capsys) -
     high = {"regions": [{"rank": 1, "priority": "high"}]}  # said "rank 1 is past the last rule"
     stale = tmp_path / "stale.yaml"  # a file for another run: its rank and id name nothing
     stale.write_text("regions: [{rank: 2, priority: high}, {id: S-00000000, priority: low}]\n")
-    for given, named in ((high, "priorities: regions[0] (rank: 1) names"), (stale, None)):
-        named = named or f"{stale}: regions[0] (rank: 2) and regions[1] (id: S-00000000) name"
+    said = f"{stale}: regions[0] (rank: 2) and regions[1] (id: S-00000000) name"
+    for given, named in ((high, "priorities: regions[0] (rank: 1) names"), (stale, said)):
         capsys.readouterr()
         with pytest.raises(ffade.FfadeError) as error:
             ffade.mitigate(run, given, redo=True, save_dir=tmp_path)
@@ -683,6 +683,10 @@ def test_mitigate_takes_slices_for_a_run_without_rules(tmp_path: Path, capsys) -
         # said nothing of the entries, as if they had matched (`ffade feedback --from` said it)
         notes = [line for line in capsys.readouterr().err.splitlines() if "note" in line]
         assert notes == [f"ffade: note: {named} no rule of this run: it has none"]
+    (run.dir / "feedback.yaml").unlink(missing_ok=True)  # no priorities given: the default's
+    with pytest.raises(ffade.FfadeError, match="nothing to review"):  # `rank: 1` is not noted,
+        ffade.mitigate(run, save_dir=tmp_path)  # a rank the caller never typed
+    assert "note" not in capsys.readouterr().err
 
 
 def test_numbers_paths_and_switches_of_the_wrong_type_are_refused_before_anything_runs(
