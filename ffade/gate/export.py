@@ -184,7 +184,8 @@ def unanswered(
     settings = f"the feedback's threshold {threshold:g} and min evaluations {min_evaluations}"
     why = nothing_to_review(run_dir, threshold, min_evaluations, slices, how, landscape, settings)
     raise FfadeError(
-        f"{feedback} holds no priorities, as the run had nothing to review: {why}; nothing to guard"
+        f"{shell_path(feedback)} holds no priorities, as the run had nothing to review: {why}; "
+        "nothing to guard"
     )
 
 
