@@ -48,7 +48,7 @@ from ffade.gate.suite import (
     is_suite_file,
     write_suite,
 )
-from ffade.gate.suite_values import check_task
+from ffade.gate.suite_values import check_task, with_args
 from ffade.records import SUMMARY_FILE, check_run_dir, read_summary
 from ffade.said_once import say_notes
 from ffade.shell_words import shell_path
@@ -184,7 +184,8 @@ def unanswered(
     settings = f"the feedback's threshold {threshold:g} and min evaluations {min_evaluations}"
     why = nothing_to_review(run_dir, threshold, min_evaluations, slices, how, landscape, settings)
     raise FfadeError(
-        f"{feedback} holds no priorities, as the run had nothing to review: {why}; nothing to guard"
+        f"{shell_path(feedback)} holds no priorities, as the run had nothing to review: {why}; "
+        "nothing to guard"
     )
 
 
@@ -282,6 +283,7 @@ def export_suite(
         run_dir, threshold, min_evaluations, None if feedback is None else Path(feedback), slices
     )
     check_task(task, f"{run_dir / SUMMARY_FILE}: task")  # what check will read, said now
+    task = with_args(task)  # a plugin without args ran with its defaults: write them as {}
     say_run_state(run_dir, summary, log_problems(run_dir, summary, "the suite counts the log's"))
     if not found.groups:
         raise FfadeError(_nothing_to_guard(run_dir, found, slices))

@@ -34,9 +34,9 @@ from ffade.concepts import ConceptSpace
 from ffade.errors import ConceptValueError, FfadeError, as_written, is_number
 from ffade.gate.suite_values import (
     SUITE_SPLITS,
-    check_concept_args,
     check_keys,
     check_measured,
+    check_plugin_args,
     check_source,
     check_task,
     whole,
@@ -175,7 +175,7 @@ def read_suite(path: str | Path) -> Suite:
         raise FfadeError(f"{path}: not an ffade suite (expected 'format: {FORMAT}')")
     check_keys(data, SUITE_KEYS, str(path))
     check_task(data.get("task"), f"{path}: task")
-    check_concept_args(data["task"]["concepts"], f"{path}: task")
+    check_plugin_args(data["task"], f"{path}: task")
     cases = data.get("cases")
     if not isinstance(cases, list) or not cases:
         raise FfadeError(f"{path}: 'cases' must be a non-empty list")

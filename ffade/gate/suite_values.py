@@ -36,6 +36,8 @@ MEASURED_KEYS = ("pairs", "failures", "failure_rate", *SUITE_SPLITS)
 TASK_KEYS = tuple(f.name for f in fields(TaskSpec))
 TASK_REQUIRED = ("target", "dataset", "reward", "concepts")
 PLUGIN_KEYS = tuple(f.name for f in fields(PluginSpec))
+PLUGIN_ROLES = ("target", "dataset", "reward")
+"""The task's keys that name one plugin each; ``concepts`` names a list of them."""
 
 
 def check_plugin_spec(spec: Any, where: str) -> None:
@@ -60,7 +62,7 @@ def check_task(task: Any, where: str) -> None:
     missing = [key for key in TASK_REQUIRED if key not in task]
     if missing:
         raise FfadeError(f"{where} has no '{missing[0]}'; it needs {', '.join(TASK_REQUIRED)}")
-    for key in ("target", "dataset", "reward"):
+    for key in PLUGIN_ROLES:
         check_plugin_spec(task[key], f"{where}.{key}")
     concepts = task["concepts"]
     if not isinstance(concepts, list) or not concepts:
@@ -99,19 +101,37 @@ def check_task(task: Any, where: str) -> None:
         )
 
 
-def check_concept_args(concepts: list[dict[str, Any]], where: str) -> None:
-    """A suite's concept must say its ``args``, ``{}`` for its defaults: one without them was
-    built from its plugin's defaults, another grid and other arguments than the run's (a
-    rotation's ``fill``, a text edit's ``seed``), so check measured other changes than the
-    cases were exported with, and said nothing (34 failures of 128 became 36)."""
-    for i, concept in enumerate(concepts):
-        if concept.get("args") is None:
+def check_plugin_args(task: dict[str, Any], where: str) -> None:
+    """A suite's target, dataset, reward and each concept must say their ``args``, ``{}`` for
+    the defaults: one without them was built from its plugin's defaults, not the run's (a
+    target's default weights, a dataset's default split seed, a rotation's ``fill``), so check
+    measured another model, other inputs or other changes than the cases were exported with,
+    and said nothing (a concept's default grid: 34 failures of 128 became 36)."""
+    specs = [(key, key, task[key]) for key in PLUGIN_ROLES]
+    specs += [(f"concepts[{i}]", "concept", c) for i, c in enumerate(task["concepts"])]
+    for key, role, spec in specs:
+        if spec.get("args") is None:
+            built = "grid and arguments" if role == "concept" else "arguments"
             raise FfadeError(
-                f"{where}.concepts[{i}] ({concept['name']}) has no 'args': write the arguments "
-                "the run used (its summary.json's task), or 'args: {}' for the concept's "
-                "defaults; without them check would build its default grid and arguments, "
-                "not those the cases were measured with"
+                f"{where}.{key} ({spec['name']}) has no 'args': write the arguments the run used "
+                f"(its summary.json's task), or 'args: {{}}' for the {role}'s defaults; without "
+                f"them check would build its default {built}, not those the "
+                "cases were measured with"
             )
+
+
+def with_args(task: dict[str, Any]) -> dict[str, Any]:
+    """The task with ``args: {}`` written for each plugin that left them out, as its run built
+    it (from the defaults): what ``ffade export`` writes, so that check reads back its suite."""
+
+    def spec(plugin: dict[str, Any]) -> dict[str, Any]:
+        return {**plugin, "args": plugin.get("args") or {}}
+
+    return {
+        **task,
+        **{key: spec(task[key]) for key in PLUGIN_ROLES},
+        "concepts": [spec(concept) for concept in task["concepts"]],
+    }
 
 
 def whole(value: Any) -> bool:

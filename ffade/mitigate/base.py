@@ -96,8 +96,7 @@ class FineTuner(FixVerdict, RunModule):
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
-        tolerance = f"the most {self.clean_metric} a fix may lose, 0.01 = one point"
-        require_share("clean_tolerance", clean_tolerance, tolerance)
+        require_share("clean_tolerance", clean_tolerance, self.clean_tolerance_means())
         require_share("clean_share", clean_share, SHARE_MEANS, one=False)
         require_at_least(1, whole=True, batch_size=batch_size, guard_pairs=guard_pairs)
         require_at_least(1, whole=True, eval_batch_size=eval_batch_size)

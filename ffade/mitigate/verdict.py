@@ -51,6 +51,11 @@ class FixVerdict:
     hyperparameters: Any  # RunModule's
     elapsed_seconds: Any  # RunModule's
 
+    def clean_tolerance_means(self) -> str:
+        """What ``clean_tolerance`` is, in ``clean_metric``'s units, for the line that refuses
+        it: said as the fine-tuner is built, before the run (and so its reward) is read."""
+        return f"the most {self.clean_metric} a fix may lose, 0.01 = one point"
+
     def decide(self) -> dict[str, Any]:
         """Judge the fix, keep or undo it, and return what mitigation.json says of it."""
         accepted = self.accepts_fix()

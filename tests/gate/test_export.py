@@ -94,6 +94,8 @@ def test_export_of_a_run_with_nothing_to_review_says_why(tmp_path: Path) -> None
         "export", str(run), "--feedback", str(answers), "--to", str(tmp_path / "s.yaml")
     )
     assert result.returncode == 2
+    line = result.stderr.strip().splitlines()[-1]  # the file quoted, as the command it gives
+    assert line.startswith(f"ffade: error: '{answers}' holds no priorities, as the run "), line
     assert (
         f"; run `ffade feedback {run} --slices regions --threshold 1 --out '{answers}'` to "
         "prioritize its "

@@ -358,6 +358,45 @@ def test_a_concept_without_args_is_refused_naming_it(
     assert main(["check", "--suite", str(bad)]) == 1  # checked: the original model fails
 
 
+@pytest.mark.parametrize("key", ["target", "dataset", "reward"])
+def test_a_target_dataset_or_reward_without_args_is_refused_naming_it(
+    suite_path: Path, tmp_path: Path, key: str, capsys
+) -> None:
+    """As a concept's: a target without ``args`` was built with its defaults (another model's
+    weights), a dataset with its own (another split seed), and check measured them, saying
+    nothing. Now one line names the key; ``args: {}`` still asks for the defaults."""
+    data = yaml.safe_load(suite_path.read_text())
+    name = data["task"][key]["name"]
+    del data["task"][key]["args"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    assert main(["check", "--suite", str(bad)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"ffade: error: {bad}: task.{key} ({name}) has no 'args': write the arguments the run "
+        f"used (its summary.json's task), or 'args: {{}}' for the {key}'s defaults; without them "
+        "check would build its default arguments, not those the cases were measured with"
+    )
+
+
+def test_export_writes_args_for_a_run_whose_task_left_them_out(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    """A run's task without ``args`` ran with the defaults: its suite says ``args: {}`` for
+    each plugin, so that check reads back what export wrote."""
+    run = shutil.copytree(run_dir, tmp_path / "run")
+    summary = json.loads((run / "summary.json").read_text())
+    for key in ("target", "reward"):  # as a task given in Python is recorded: no args
+        assert "args" not in summary["task"][key], key
+    summary["task"]["concepts"][0]["args"] = None
+    (run / "summary.json").write_text(json.dumps(summary))
+    suite = tmp_path / "suite.yaml"
+    assert main(["export", str(run), "--to", str(suite), "--pairs", "4"]) == 0
+    task = yaml.safe_load(suite.read_text())["task"]
+    assert task["target"]["args"] == task["reward"]["args"] == task["concepts"][0]["args"] == {}
+    assert task["dataset"]["args"] == summary["task"]["dataset"]["args"]
+    assert main(["check", "--suite", str(suite)]) == 1  # checked: the original model fails
+
+
 @pytest.mark.parametrize(
     "args",
     [

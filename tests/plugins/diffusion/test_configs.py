@@ -150,6 +150,20 @@ def test_two_concepts_filling_one_slot_are_one_line_before_any_image(tmp_path: P
     assert not list((tmp_path / "runs").glob("*/*/evaluations.jsonl"))
 
 
+def test_a_clean_tolerance_out_of_range_is_said_in_the_rewards_units(tmp_path: Path) -> None:
+    """It said "the most accuracy a fix may lose, 0.01 = one point" for a CLIP score too, whose
+    clean score is a mean cosine: the README says clean_tolerance is in the reward's units."""
+    config = str(REPO / "configs" / "t2i_mitigate.yaml")
+    options = ("--model.init_args.clean_tolerance", "1.5")
+    result = ffade_in_process("fit", "--config", config, *options, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines() == [
+        "ffade: error: model.init_args.clean_tolerance must be in [0, 1] (the most clean score "
+        "a fix may lose, in its reward's units: judge accuracy, 0.01 = one point, or mean CLIP "
+        "cosine with clip_score), got 1.5"
+    ]
+
+
 def test_a_neutral_that_disagrees_with_the_target_names_both_keys(tmp_path: Path) -> None:
     """``concept 'inference_steps': neutral is 5, but target ... samples with
     num_inference_steps 10`` named neither key: a user had two places to look for two values."""

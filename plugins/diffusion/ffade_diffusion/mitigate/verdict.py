@@ -41,6 +41,16 @@ class LoRAVerdict(FineTuner):
         return "mean CLIP cosine" if self._graded else "judge accuracy"
 
     @override
+    def clean_tolerance_means(self) -> str:
+        """In the reward's units, as the README says them: the base's "the most accuracy a fix
+        may lose, 0.01 = one point" was wrong for a CLIP score, a mean cosine (the run, and so
+        its reward, is read only after the arguments are checked)."""
+        return (
+            "the most clean score a fix may lose, in its reward's units: judge accuracy, 0.01 = "
+            "one point, or mean CLIP cosine with clip_score"
+        )
+
+    @override
     def clean_correct(self, outputs: Any, references: Any) -> torch.Tensor:
         """Judge: right or wrong per image; CLIP score: the cosine itself (a graded score). An
         image a diverged fix turned to NaN scores nothing: wrong, or a cosine of 0."""
