@@ -1635,8 +1635,16 @@ def test_a_mistake_found_as_the_feedback_is_applied_says_the_loop_stopped_there(
     config["feedback"] = str(priorities)
     loop.write_text(yaml.safe_dump(config))
     assert main(["loop", "--config", str(loop)]) == 2
-    bar, line = capsys.readouterr().err.strip().splitlines()  # discovery's bar, on stderr
+    # discovery's bar, on stderr; where the run has no rule, a note names the id that matched none
+    bar, *notes, line = capsys.readouterr().err.strip().splitlines()
     assert bar.startswith("evaluations: 100%")
+    assert notes in (
+        [],
+        [
+            f"ffade: note: {priorities}: regions[0] (id: S-00000000) names no rule of this "
+            "run: it has none"
+        ],
+    )
     loop_dir = tmp_path / "loops" / "version_0"
     assert line.startswith(f"ffade: error: {loop_dir / 'discover'}: ") or line.startswith(
         f"ffade: error: {priorities}: regions[0]: id 'S-00000000' is not a failure rule"

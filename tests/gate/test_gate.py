@@ -1023,7 +1023,7 @@ def test_a_malformed_suite_task_exits_2_with_one_line(
 @pytest.mark.parametrize(
     ("edit", "says"),
     [
-        ({"reward": {"name": "marginn"}}, "unknown reward 'marginn'"),
+        ({"reward": {"name": "marginn", "args": {}}}, "unknown reward 'marginn'"),
         ({"dataset": {"name": "synthetic", "args": {"bogus": 1}}}, "has no argument 'bogus'"),
         ({"concepts": [{"name": "axis", "args": {"index": 7}}]}, "index 7 is beyond"),
     ],
