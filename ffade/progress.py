@@ -201,9 +201,12 @@ def quiet_lightning() -> None:
     for message in QUIET_WARNINGS:
         warnings.filterwarnings("ignore", message=message)
     # LightningCLI's own use of APIs jsonargparse deprecated: no caller of ffade's can change
-    # it, and under ``python -W error`` (or a pytest that errors on warnings) it stopped every run
+    # it, and under ``python -W error`` (or a pytest that errors on warnings) it stopped every run;
+    # its dump reaches jsonargparse through ExactArgumentParser.dump, whose module the warning names
     warnings.filterwarnings(
-        "ignore", category=DeprecationWarning, module=r"lightning\.pytorch\.cli"
+        "ignore",
+        category=DeprecationWarning,
+        module=r"lightning\.pytorch\.cli|ffade\.lightning_run",
     )
 
 

@@ -147,7 +147,7 @@ def whole_discovery(run: Path, budget: int) -> list[str]:
     damaged: list[str] = []
     records = list(read_evaluations(run, damaged))
     summary = json.loads((run / SUMMARY_FILE).read_text())
-    problems = damaged + log_problems(run, summary)
+    problems = damaged + log_problems(run, summary, "the report counts the log's")
     pairs = {(r.input_id, tuple(r.state)) for r in records}
     if len(pairs) != len(records):
         problems.append(f"{len(records) - len(pairs)} (input, state) pairs logged twice")

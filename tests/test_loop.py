@@ -287,7 +287,7 @@ def test_a_missing_file_stops_the_loop_before_anything_runs(small_loop, capsys) 
     bad.write_text(yaml.safe_dump(config))
     assert main(["loop", "--config", str(bad)]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [
-        f"ffade: error: {bad}: feedback file {loop.parent / 'missing.yaml'} not found"
+        f"ffade: error: {bad}: feedback file {shell_path(loop.parent / 'missing.yaml')} not found"
     ]
     assert not (loop_dir.parent / "version_1").exists()  # checked before anything ran
 
