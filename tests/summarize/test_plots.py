@@ -153,6 +153,37 @@ def test_more_concepts_pool_all_but_the_ones_that_matter(make_run, image_concept
         plot_landscape(landscape, axes=[0, 1, 2, 3])
 
 
+def test_the_default_axes_are_those_the_evaluations_show_vary_not_a_few_evaluations(
+    make_run,
+) -> None:
+    """The text quickstart's 3D picture drew keyboard_typo, whose rate ran 0% to 29% over 6 and
+    7 evaluations, and pooled drop_stopwords' 20% to 40% over hundreds: the plain range of the
+    rates let a handful pick an axis. Here ``noisy``'s third value, evaluated once and failed,
+    reads 100% beside ~45% (a range of 0.55); ``weak1`` and ``weak2`` change the rate by 10
+    points each over 480 evaluations a value: those are drawn."""
+    grid = {
+        "typos": [0, 1, 2],
+        "noisy": [0, 1, 2],
+        "weak1": [0, 1],
+        "weak2": [0, 1],
+        "flat": [0, 1],
+    }
+
+    def counts(state: tuple[int, ...]) -> tuple[int, int]:
+        typos, noisy, weak1, weak2, _ = state
+        if noisy == 2:
+            return (1, 1) if not any(state[:1] + state[2:]) else (0, 0)
+        return 20, round(20 * (0.1 + 0.2 * typos + 0.1 * weak1 + 0.1 * weak2))
+
+    landscape = load_landscape(make_run("evidence", grid, counts))
+    noisy = landscape.marginal(["noisy"]).failure_rate
+    assert noisy[2] == 1.0 and np.nanmax(noisy) - np.nanmin(noisy) > 0.5  # as planted
+    assert default_axes(landscape) == [0, 2, 3]
+    ax = plot_landscape(landscape).axes[0]
+    assert [ax.get_xlabel(), ax.get_ylabel(), ax.get_zlabel()] == ["typos", "weak1", "weak2"]
+    assert "pooled over noisy, flat" in plot_landscape(landscape)._suptitle.get_text()
+
+
 def test_a_crowded_3d_scatter_shows_only_the_highest_values(image_run, monkeypatch) -> None:
     import ffade.summarize.plots as plots
 
