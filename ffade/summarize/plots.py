@@ -209,8 +209,10 @@ def _ticks(
     room: int | None = None,
 ) -> None:
     """Value ticks; ``left``: a flat picture's y axis, whose labels end at the axis (centred on
-    their tick, "0.889" ran into the heatmap's cells); ``flat``: its x axis, whose numbers turn
-    where they would run together ("0.11110.22220.3333"); ``room``: characters numbers may take."""
+    their tick, "0.889" ran into the heatmap's cells); ``flat``: its x axis, whose numbers and
+    words turn where they would run together ("0.11110.22220.3333") and else lie level (a few
+    short words turned read worse, a turned ``""`` as a stray mark); ``room``: characters
+    numbers may take. A 3D axis's words turn, and its caller sets them again."""
     every = max(1, int(np.ceil(len(grid) / most)))
     if room is not None and not any(isinstance(v, str) for v in grid):  # (words: by the caller)
         longest = max(len(format_value(v)) for v in grid) + 1
@@ -218,8 +220,8 @@ def _ticks(
     positions = list(range(0, len(grid), every))
     setter(positions)
     labels = [literal(format_value(grid[i])) for i in positions]
-    text = any(isinstance(v, str) for v in grid) and not left
-    turned = text or (flat and len(labels) * max(map(len, labels)) > FLAT_TICK_CHARACTERS)
+    words = any(isinstance(v, str) for v in grid) and not left and not flat
+    turned = words or (flat and len(labels) * max(map(len, labels)) > FLAT_TICK_CHARACTERS)
     set_labels(
         labels,
         rotation=45 if turned else 0,

@@ -131,7 +131,7 @@ def test_a_learning_explorers_failure_picture_says_its_rates_are_over_the_inputs
 
 def test_crowded_number_ticks_of_a_flat_picture_turn(make_run) -> None:
     """Ten values such as 0.1111 ran together level under a heatmap or bars
-    ("0.11110.22220.3333"): they turn, as words do; a few short numbers stay level."""
+    ("0.11110.22220.3333"): they turn, as crowded words do; a few short numbers stay level."""
     fine = [round(i / 9, 4) for i in range(10)]
     run = make_run("fine", {"a": fine, "b": [0, 1]}, lambda s: (2, s[1]))
     for view in ({}, {"axes": ["a"]}):
@@ -140,6 +140,24 @@ def test_crowded_number_ticks_of_a_flat_picture_turn(make_run) -> None:
         assert {label.get_rotation() for label in ax.get_yticklabels()} == {0}
     ax = plot_landscape(load_landscape(run), axes=["b", "a"]).axes[0]
     assert {label.get_rotation() for label in ax.get_xticklabels()} == {0}
+
+
+def test_a_few_short_words_under_a_flat_picture_lie_level(make_run) -> None:
+    """Every word tick of a heatmap's or bars' x axis was turned 45 degrees: the text-to-image
+    quickstart's style words (``""``, thin, slanted, messy, cursive) read slanted where they fit
+    level, and the turned ``""`` read as a stray mark. Words that fit lie level, centred on their
+    tick; words that would run together still turn."""
+    grid = {"style": ["", "thin", "slanted", "messy", "cursive"], "steps": [10, 5]}
+    run = make_run("words", grid, lambda s: (2, s[0] > 2))
+    for view in ({}, {"axes": ["style"]}):
+        ax = plot_landscape(load_landscape(run), **view).axes[0]
+        labels = ax.get_xticklabels()
+        assert tick_texts(labels) == ['""', "thin", "slanted", "messy", "cursive"]
+        assert {label.get_rotation() for label in labels} == {0}
+        assert {label.get_horizontalalignment() for label in labels} == {"center"}
+    crowded = {**grid, "style": [f"a rather long style word {i}" for i in range(5)]}
+    ax = plot_landscape(load_landscape(make_run("crowded", crowded, lambda s: (2, 1)))).axes[0]
+    assert {label.get_rotation() for label in ax.get_xticklabels()} == {45}
 
 
 def test_more_concepts_pool_all_but_the_ones_that_matter(make_run, image_concepts) -> None:
