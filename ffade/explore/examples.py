@@ -294,8 +294,11 @@ def _grid_figure(
     label_heights = [measure.size(label, 8)[1] for label in labels]
     title_heights = [measure.size(title, 7)[1] for title in titles]
     # as tall as its tallest caption and panel need, and a gap: a fixed 290 px left a fifth of a
-    # digits grid blank
-    text = max(a + b for a, b in zip(label_heights, title_heights, strict=True))
+    # digits grid blank; a row's pictures stand in line under its tallest label and titles
+    starts = range(0, len(entries), columns)
+    text = max(
+        max(label_heights[r : r + columns]) + max(title_heights[r : r + columns]) for r in starts
+    )
     cell_height = math.ceil(text + 2 * GAP + max(panel.shape[0] for panel in panels) + 18)
     width = cell_width * columns
     heading = _heading(width, measure)
@@ -310,8 +313,11 @@ def _grid_figure(
         figure.text(
             (left + cell_width / 2) / width, top / height, label, ha="center", va="top", fontsize=8
         )
-        titles_top = top - label_heights[i] - GAP  # under the label's lines
-        panels_top = round(titles_top - title_heights[i] - GAP)
+        # under the row's tallest label and titles: each pair under its own lines put the
+        # pictures of one row at different heights (a text-to-image grid's 2- and 3-line values)
+        in_row = slice(row * columns, (row + 1) * columns)
+        titles_top = top - max(label_heights[in_row]) - GAP
+        panels_top = round(titles_top - max(title_heights[in_row]) - GAP)
         for k, (title, panel) in enumerate(zip(pair, panels[i :: len(entries)], strict=True)):
             x = left + cell_width // 2 + (6 if k else -6 - panel.shape[1])  # see _middles
             figure.figimage(panel, xo=x, yo=panels_top - panel.shape[0], origin="upper")

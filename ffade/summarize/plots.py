@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from ffade.figure_text import axis_label, fonts, literal, middle_cut
 from ffade.records import atomic_path
 from ffade.summarize.cell_text import cell_probability, text_shade
+from ffade.summarize.chosen_axes import default_axes
 from ffade.summarize.crowded import highest
 from ffade.summarize.landscape import Landscape, percent
 from ffade.summarize.regions import format_value
@@ -61,24 +62,6 @@ UNBIASED_EXPLORERS = ("random", "grid", "")
 are over the inputs it chose ("" : a run that does not say, drawn as before)."""
 
 MAX_ANNOTATED_CELLS = 100  # heatmaps up to this many cells print each cell's value
-
-
-def default_axes(landscape: Landscape, count: int = 3) -> list[int]:
-    """The ``count`` concepts along which the failure rate varies most, in grid order.
-
-    With more concepts than a picture shows, the informative default is the concepts that change
-    the outcome: those whose pooled one-concept failure rate has the widest range. A concept of
-    one value pools away exactly and is left out (drawn, it was a 3D axis of one tick).
-    """
-    varied = [axis for axis, values in enumerate(landscape.values) if len(values) > 1]
-    if landscape.num_concepts <= count or 0 < len(varied) <= count:
-        return varied or list(range(landscape.num_concepts))
-    spread = []
-    for axis in range(landscape.num_concepts):
-        rate = landscape.marginal([axis]).failure_rate
-        spread.append(float(np.nanmax(rate) - np.nanmin(rate)) if np.any(~np.isnan(rate)) else 0.0)
-    chosen = np.argsort(-np.asarray(spread), kind="stable")[:count]
-    return sorted(int(i) for i in chosen)
 
 
 def plot_landscape(
@@ -226,8 +209,10 @@ def _ticks(
     room: int | None = None,
 ) -> None:
     """Value ticks; ``left``: a flat picture's y axis, whose labels end at the axis (centred on
-    their tick, "0.889" ran into the heatmap's cells); ``flat``: its x axis, whose numbers turn
-    where they would run together ("0.11110.22220.3333"); ``room``: characters numbers may take."""
+    their tick, "0.889" ran into the heatmap's cells); ``flat``: its x axis, whose numbers and
+    words turn where they would run together ("0.11110.22220.3333") and else lie level (a few
+    short words turned read worse, a turned ``""`` as a stray mark); ``room``: characters
+    numbers may take. A 3D axis's words turn, and its caller sets them again."""
     every = max(1, int(np.ceil(len(grid) / most)))
     if room is not None and not any(isinstance(v, str) for v in grid):  # (words: by the caller)
         longest = max(len(format_value(v)) for v in grid) + 1
@@ -235,8 +220,8 @@ def _ticks(
     positions = list(range(0, len(grid), every))
     setter(positions)
     labels = [literal(format_value(grid[i])) for i in positions]
-    text = any(isinstance(v, str) for v in grid) and not left
-    turned = text or (flat and len(labels) * max(map(len, labels)) > FLAT_TICK_CHARACTERS)
+    words = any(isinstance(v, str) for v in grid) and not left and not flat
+    turned = words or (flat and len(labels) * max(map(len, labels)) > FLAT_TICK_CHARACTERS)
     set_labels(
         labels,
         rotation=45 if turned else 0,

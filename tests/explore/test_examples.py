@@ -273,6 +273,33 @@ def test_three_line_changes_and_two_line_captions_touch_nothing(count: int) -> N
         assert not _layout_faults(figure, PAIR_WIDTH)
 
 
+def test_the_pictures_of_a_grid_row_stand_in_line() -> None:
+    """Each pair's pictures sat right under its own caption: the text-to-image quickstart's grid
+    had pictures at different heights in one row (changed values of two lines beside three, a
+    caption of one line beside two). A row's pictures now share one top, under its tallest
+    texts, and nothing touches."""
+    changed = [
+        {"guidance_scale": 1},
+        {"style": "thin", "medium": "in red ink", "inference_steps": 2, "guidance_scale": 1},
+        {"style": "slanted", "inference_steps": 5, "guidance_scale": 1},
+        {"medium": "on paper", "guidance_scale": 1.5},
+        {"inference_steps": 3},
+    ]
+    outputs = ["drew 2", 'drew 1 for "a thin handwritten three in red ink"']
+    entries = [
+        {"input_id": i, "reference": 3, "output": outputs[i % 2], "changed": change}
+        for i, change in enumerate(changed)
+    ]
+    pictures = np.random.default_rng(0).random((5, 16, 16, 3))
+    figure = _grid_figure(pictures, pictures, entries)
+    tops = [image.oy + image.get_array().shape[0] for image in figure.images]
+    originals, changed_tops = tops[0::2], tops[1::2]  # drawn pair by pair
+    assert originals == changed_tops  # (each pair in line, as before)
+    assert len(set(originals[:4])) == 1  # the first row: one top
+    assert originals[4] < originals[0]  # the second row below it
+    assert not _layout_faults(figure, PAIR_WIDTH)
+
+
 @pytest.mark.parametrize("count", [1, 3])
 def test_wide_captions_wrap_by_their_width_and_stay_in_their_cell(count: int) -> None:
     """Captions wrapped at 66 and 34 characters ran past a 440 px cell into the next one, or out

@@ -131,7 +131,7 @@ def test_a_learning_explorers_failure_picture_says_its_rates_are_over_the_inputs
 
 def test_crowded_number_ticks_of_a_flat_picture_turn(make_run) -> None:
     """Ten values such as 0.1111 ran together level under a heatmap or bars
-    ("0.11110.22220.3333"): they turn, as words do; a few short numbers stay level."""
+    ("0.11110.22220.3333"): they turn, as crowded words do; a few short numbers stay level."""
     fine = [round(i / 9, 4) for i in range(10)]
     run = make_run("fine", {"a": fine, "b": [0, 1]}, lambda s: (2, s[1]))
     for view in ({}, {"axes": ["a"]}):
@@ -140,6 +140,24 @@ def test_crowded_number_ticks_of_a_flat_picture_turn(make_run) -> None:
         assert {label.get_rotation() for label in ax.get_yticklabels()} == {0}
     ax = plot_landscape(load_landscape(run), axes=["b", "a"]).axes[0]
     assert {label.get_rotation() for label in ax.get_xticklabels()} == {0}
+
+
+def test_a_few_short_words_under_a_flat_picture_lie_level(make_run) -> None:
+    """Every word tick of a heatmap's or bars' x axis was turned 45 degrees: the text-to-image
+    quickstart's style words (``""``, thin, slanted, messy, cursive) read slanted where they fit
+    level, and the turned ``""`` read as a stray mark. Words that fit lie level, centred on their
+    tick; words that would run together still turn."""
+    grid = {"style": ["", "thin", "slanted", "messy", "cursive"], "steps": [10, 5]}
+    run = make_run("words", grid, lambda s: (2, s[0] > 2))
+    for view in ({}, {"axes": ["style"]}):
+        ax = plot_landscape(load_landscape(run), **view).axes[0]
+        labels = ax.get_xticklabels()
+        assert tick_texts(labels) == ['""', "thin", "slanted", "messy", "cursive"]
+        assert {label.get_rotation() for label in labels} == {0}
+        assert {label.get_horizontalalignment() for label in labels} == {"center"}
+    crowded = {**grid, "style": [f"a rather long style word {i}" for i in range(5)]}
+    ax = plot_landscape(load_landscape(make_run("crowded", crowded, lambda s: (2, 1)))).axes[0]
+    assert {label.get_rotation() for label in ax.get_xticklabels()} == {45}
 
 
 def test_more_concepts_pool_all_but_the_ones_that_matter(make_run, image_concepts) -> None:
@@ -151,6 +169,37 @@ def test_more_concepts_pool_all_but_the_ones_that_matter(make_run, image_concept
     assert "pooled over brightness, blur" in figure._suptitle.get_text()
     with pytest.raises(ValueError, match="1 to 3 concepts"):
         plot_landscape(landscape, axes=[0, 1, 2, 3])
+
+
+def test_the_default_axes_are_those_the_evaluations_show_vary_not_a_few_evaluations(
+    make_run,
+) -> None:
+    """The text quickstart's 3D picture drew keyboard_typo, whose rate ran 0% to 29% over 6 and
+    7 evaluations, and pooled drop_stopwords' 20% to 40% over hundreds: the plain range of the
+    rates let a handful pick an axis. Here ``noisy``'s third value, evaluated once and failed,
+    reads 100% beside ~45% (a range of 0.55); ``weak1`` and ``weak2`` change the rate by 10
+    points each over 480 evaluations a value: those are drawn."""
+    grid = {
+        "typos": [0, 1, 2],
+        "noisy": [0, 1, 2],
+        "weak1": [0, 1],
+        "weak2": [0, 1],
+        "flat": [0, 1],
+    }
+
+    def counts(state: tuple[int, ...]) -> tuple[int, int]:
+        typos, noisy, weak1, weak2, _ = state
+        if noisy == 2:
+            return (1, 1) if not any(state[:1] + state[2:]) else (0, 0)
+        return 20, round(20 * (0.1 + 0.2 * typos + 0.1 * weak1 + 0.1 * weak2))
+
+    landscape = load_landscape(make_run("evidence", grid, counts))
+    noisy = landscape.marginal(["noisy"]).failure_rate
+    assert noisy[2] == 1.0 and np.nanmax(noisy) - np.nanmin(noisy) > 0.5  # as planted
+    assert default_axes(landscape) == [0, 2, 3]
+    ax = plot_landscape(landscape).axes[0]
+    assert [ax.get_xlabel(), ax.get_ylabel(), ax.get_zlabel()] == ["typos", "weak1", "weak2"]
+    assert "pooled over noisy, flat" in plot_landscape(landscape)._suptitle.get_text()
 
 
 def test_a_crowded_3d_scatter_shows_only_the_highest_values(image_run, monkeypatch) -> None:
