@@ -84,8 +84,8 @@ def _say_defaults_not_suites(typed: str, spec: dict[str, Any], suite_target: Any
     seed), the model checked is not the suite's with something changed, and ``--target-arg``
     is the way to ask for that: said once, so the difference is never silent.
     """
-    if "args" in spec or not isinstance(suite_target, dict):
-        return
+    if "args" in spec or not isinstance(suite_target, dict) or Path(typed).exists():
+        return  # a fine-tune's record (its fixed_target) is no spec the user typed
     suite_args = suite_target.get("args") or {}
     if spec["name"] != suite_target.get("name") or not suite_args:
         return
