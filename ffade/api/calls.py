@@ -198,7 +198,14 @@ def discover(
     config = _config(model, seed, save_dir, name, trainer)
     if resume is not None:  # `ffade fit --ckpt_path`: the same arguments continue the run
         config["ckpt_path"] = resume_path(resume)
-    return _fit_resumable(config, "ffade.discover", resume is not None)
+    try:
+        return _fit_resumable(config, "ffade.discover", resume is not None)
+    except FfadeError as error:  # "set task.mode: macroscopic" to a caller who typed mode=
+        from ffade.explore.arguments import ModeError  # imported by the run: no cost here
+
+        if isinstance(error, ModeError) and mode is not None:
+            error.args = (as_keywords(error.keyword_line),)
+        raise
 
 
 def _fit_resumable(config: dict[str, Any], call: str, resuming: bool) -> Run:

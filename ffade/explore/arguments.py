@@ -28,6 +28,20 @@ def check_explorer_arguments(args: Mapping[str, Any]) -> None:
         require_above(0, reward_clip=args["reward_clip"])
 
 
+class ModeError(FfadeError):
+    """A task's mode the explorer does not search, or a start state beside a macroscopic task.
+
+    Its line names the mode as a config sets it (``task.mode``); ``keyword_line`` says the same
+    as :func:`ffade.discover`'s caller typed it, ``mode='microscopic'`` and ``explorer='grid'``
+    (a Python caller never typed ``task.mode``), which the call says instead when ``mode=`` set
+    the mode.
+    """
+
+    def __init__(self, line: str, keyword_line: str) -> None:
+        super().__init__(line)
+        self.keyword_line = keyword_line
+
+
 def checked_mode(explorer: Any, task: Any, start_state: Any) -> str:
     """The task's ``mode``, refused in one line when the explorer does not search it, and
     ``start_state`` (where microscopic episodes start) refused beside a macroscopic one."""
@@ -40,21 +54,25 @@ def checked_mode(explorer: Any, task: Any, start_state: Any) -> str:
             f"choose one of {', '.join(TASK_MODES)}"
         )
     if mode not in supported:
-        modes = " or ".join(supported)
-        raise FfadeError(
-            f"{cls}: the {explorer.name} explorer supports task.mode {modes}, not '{mode}'; "
-            f"set task.mode: {supported[0]}, or search {mode} tasks with another explorer "
-            "(ffade.explore.DQNExplorer and RandomExplorer search both)"
+        said = f"{cls}: the {explorer.name} explorer supports"
+        as_keyword = " or ".join(f"mode={supported_mode!r}" for supported_mode in supported)
+        raise ModeError(
+            f"{said} task.mode {' or '.join(supported)}, not '{mode}'; set task.mode: "
+            f"{supported[0]}, or search {mode} tasks with another explorer "
+            "(ffade.explore.DQNExplorer and RandomExplorer search both)",
+            f"{said} {as_keyword}, not mode={mode!r}; pass mode={supported[0]!r}, or search "
+            f"{mode} tasks with another explorer (explorer='dqn' and explorer='random' search "
+            "both)",
         )
     if start_state is not None and mode != "microscopic":
         # a macroscopic step jumps anywhere: a start state would be ignored
-        where = (
-            f"set task.mode: microscopic to use it, or remove it (task.mode is {mode})"
-            if "microscopic" in supported
-            else f"{cls} searches macroscopic tasks only: remove it"
-        )
-        raise FfadeError(
-            f"model.init_args.start_state is where microscopic episodes start; {where}"
+        start = "model.init_args.start_state is where microscopic episodes start; "
+        if "microscopic" not in supported:
+            remove = f"{cls} searches macroscopic tasks only: remove it"
+            raise ModeError(start + remove, start + remove)
+        raise ModeError(
+            f"{start}set task.mode: microscopic to use it, or remove it (task.mode is {mode})",
+            f"{start}pass mode='microscopic' to use it, or remove it (mode={mode!r})",
         )
     return mode
 

@@ -40,6 +40,7 @@ from ffade.said_once import say_notes
 from ffade.shell_words import option_path, shell_path
 from ffade.stderr_lines import to_devnull
 from ffade.writable import removed_if_refused, writable_file, written
+from ffade.written import as_written
 from ffade.yamlfile import read_text, yaml_problem
 
 
@@ -47,6 +48,8 @@ def resolve_target(target: str | None, target_args: list[str], suite_target: Any
     """The target spec to check: the suite's, or ``--target``'s, with ``--target-arg`` applied."""
     spec = dict(suite_target) if target is None else _target_from(target)
     check_plugin_spec(spec, "--target" if target is not None else "the suite's task.target")
+    if target is not None:
+        _say_defaults_not_suites(target, spec, suite_target)
     args = dict(spec.get("args") or {})
     given: dict[str, str] = {}
     for item in target_args:
@@ -69,6 +72,30 @@ def resolve_target(target: str | None, target_args: list[str], suite_target: Any
         if isinstance(args[key], float) and not math.isfinite(args[key]):
             raise FfadeError(f"--target-arg {item!r}: give a finite number, not {args[key]}")
     return {**spec, "args": args}
+
+
+def _say_defaults_not_suites(typed: str, spec: dict[str, Any], suite_target: Any) -> None:
+    """A note when ``--target`` names the suite's own target plugin with no ``args``.
+
+    A spec on the command line is a model the user chooses, built as ``ffade fit`` builds
+    ``{name: digits_cnn}``: from its defaults. A suite's task must say its ``args`` (it records
+    what the cases were measured with), but ``--target`` records nothing, so it may leave them
+    out. Where the suite's target is that same plugin with arguments of its own (its weights, a
+    seed), the model checked is not the suite's with something changed, and ``--target-arg``
+    is the way to ask for that: said once, so the difference is never silent.
+    """
+    if "args" in spec or not isinstance(suite_target, dict) or Path(typed).exists():
+        return  # a fine-tune's record (its fixed_target) is no spec the user typed
+    suite_args = suite_target.get("args") or {}
+    if spec["name"] != suite_target.get("name") or not suite_args:
+        return
+    print(
+        f"ffade: note: --target {shlex.quote(typed)} gives no args, so target "
+        f"'{spec['name']}' is built from its defaults, not with the suite's task.target args "
+        f"{as_written(suite_args)}; to check the suite's target with an argument changed, "
+        "leave --target out and give --target-arg KEY=VALUE",
+        file=sys.stderr,
+    )
 
 
 def _is_discovery_run(path: Path) -> bool:

@@ -944,6 +944,71 @@ def test_a_misspelt_discover_keyword_is_named_as_typed_with_the_allowed_ones(
     assert not any(tmp_path.iterdir())
 
 
+@pytest.mark.parametrize("explorer", ["grid", "epsilon_greedy"])
+def test_a_mode_the_explorer_does_not_search_is_said_as_the_mode_keyword(
+    tmp_path: Path, explorer: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """discover(mode="microscopic", explorer="grid") was told "set task.mode: macroscopic" and
+    "ffade.explore.DQNExplorer", config words a Python caller never typed; the command keeps
+    them, and a mode given in task= stays task.mode."""
+    cls = {"grid": "GridExplorer", "epsilon_greedy": "EpsilonGreedyExplorer"}[explorer]
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.discover(
+            task=synthetic_spec(),
+            mode="microscopic",
+            explorer=explorer,
+            budget=8,
+            save_dir=tmp_path,
+        )
+    assert str(error.value) == (
+        f"{cls}: the {explorer} explorer supports mode='macroscopic', not mode='microscopic'; "
+        "pass mode='macroscopic', or search microscopic tasks with another explorer "
+        "(explorer='dqn' and explorer='random' search both)"
+    )
+    with pytest.raises(ffade.FfadeError) as error:  # the caller typed task.mode here
+        ffade.discover(
+            task=synthetic_spec(mode="microscopic"), explorer=explorer, budget=8, save_dir=tmp_path
+        )
+    assert str(error.value).startswith(
+        f"{cls}: the {explorer} explorer supports task.mode macroscopic, not 'microscopic'; "
+        "set task.mode: macroscopic"
+    )
+    config = write_config(tmp_path / "config.yaml", f"ffade.explore.{cls}", budget=8)
+    typed = ["--model.init_args.task.mode", "microscopic"]
+    assert main(["fit", "--config", str(config), *typed]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"ffade: error: {cls}: the {explorer} explorer supports task.mode macroscopic, not "
+        "'microscopic'; set task.mode: macroscopic, or search microscopic tasks with another "
+        "explorer (ffade.explore.DQNExplorer and RandomExplorer search both)"
+    )
+
+
+def test_a_start_state_beside_a_macroscopic_mode_is_said_as_the_mode_keyword(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same for start_state: "set task.mode: microscopic to use it" to discover(mode=...)."""
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.discover(
+            task=synthetic_spec(),
+            mode="macroscopic",
+            explorer="random",
+            budget=8,
+            start_state={"axis0": 0.5},
+            save_dir=tmp_path,
+        )
+    assert str(error.value) == (
+        "start_state is where microscopic episodes start; pass mode='microscopic' to use it, "
+        "or remove it (mode='macroscopic')"
+    )
+    config = write_config(tmp_path / "config.yaml", "ffade.explore.RandomExplorer", budget=8)
+    typed = ["--model.init_args.start_state", "{axis0: 0.5}"]
+    assert main(["fit", "--config", str(config), *typed]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "ffade: error: model.init_args.start_state is where microscopic episodes start; set "
+        "task.mode: microscopic to use it, or remove it (task.mode is macroscopic)"
+    )
+
+
 def test_a_run_stopped_in_python_names_the_python_resume_and_resume_goes_on(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

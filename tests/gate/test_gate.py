@@ -889,6 +889,35 @@ def test_a_target_spec_at_odds_with_the_suite_names_target_not_the_suite(
     assert "\n" not in err
 
 
+def test_a_target_spec_without_args_is_its_defaults_and_says_so_beside_the_suites_own(
+    suite_path: Path, tmp_path: Path, capsys
+) -> None:
+    """A suite's task.target must say its args, but ``--target '{name: synthetic}'`` (the spec
+    docs/gate.md tells a bare name to write) may leave them out: it is a model the user chose,
+    built from its defaults as ``ffade fit`` builds it. Beside a suite whose target is that same
+    plugin with a seed of its own, it silently checked seed 0, not the suite's seed 3; now a
+    note says so and what to give instead."""
+    suite = yaml.safe_load(suite_path.read_text())
+    suite["task"]["target"] = {"name": "synthetic", "args": {"seed": 3}}
+    seeded = tmp_path / "seeded.yaml"
+    seeded.write_text(yaml.safe_dump(suite, sort_keys=False))
+    main(["check", "--suite", str(seeded), "--target", "{name: synthetic}"])
+    out, err = capsys.readouterr()
+    assert (
+        "ffade: note: --target '{name: synthetic}' gives no args, so target 'synthetic' is built "
+        "from its defaults, not with the suite's task.target args {seed: 3}; to check the "
+        "suite's target with an argument changed, leave --target out and give --target-arg "
+        "KEY=VALUE\n"
+    ) in err
+    # the defaults, as typed with args: {} (no note: the defaults were asked for)
+    main(["check", "--suite", str(seeded), "--target", "{name: synthetic, args: {}}"])
+    explicit_out, explicit_err = capsys.readouterr()
+    assert explicit_out == out and "note: --target" not in explicit_err
+    # the suite's own target (seed 3) measures other pairs as failed than the defaults
+    main(["check", "--suite", str(seeded)])
+    assert capsys.readouterr().out != out
+
+
 def test_a_threshold_of_minus_zero_is_zero(
     run_dir: Path, suite_path: Path, tmp_path: Path, capsys
 ) -> None:
