@@ -1635,3 +1635,18 @@ def test_a_policy_moved_in_part_never_reads_as_none_moved(make_run) -> None:
     build_report(first, second, tensorboard=False)
     note = json.loads((first / "report.json").read_text())["compare"]["wasserstein"]["policy"]
     assert "(0.1% and 0.1%) was moved" in note["note"]
+
+
+def test_axes_before_the_run_directory_says_it_took_it(image_run) -> None:
+    """``ffade report --axes rotation blur RUN`` read RUN as a third concept label and said only
+    'the following arguments are required: RUN_DIR', which the user saw typed on the line."""
+    result = ffade_in_process("report", "--axes", "rotation", "blur", str(image_run))
+    assert result.returncode == 2
+    assert result.stderr == (
+        "ffade: error: the following arguments are required: RUN_DIR; --axes took the words "
+        f"after it as its own (rotation, blur, {image_run}): give RUN_DIR before --axes "
+        "(see ffade report --help)\n"
+    )
+    assert not (image_run / "report.md").exists()
+    # as the hint says, it reports
+    assert ffade_in_process("report", str(image_run), "--axes", "rotation", "blur").returncode == 0
