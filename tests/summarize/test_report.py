@@ -1650,3 +1650,23 @@ def test_axes_before_the_run_directory_says_it_took_it(image_run) -> None:
     assert not (image_run / "report.md").exists()
     # as the hint says, it reports
     assert ffade_in_process("report", str(image_run), "--axes", "rotation", "blur").returncode == 0
+
+
+def test_compared_runs_damaged_log_lines_are_said(image_run, tmp_path) -> None:
+    """A compared run's damaged log line was skipped without a word (its rule shift rests on that
+    log): it is a warning and a note, named by its file and line, as this run's are."""
+    other = tmp_path / "other"
+    shutil.copytree(image_run, other)
+    log = other / "evaluations.jsonl"
+    lines = log.read_text().splitlines()
+    log.write_text("\n".join(["{not json", *lines[1:]]) + "\n")
+    out = tmp_path / "out"
+    result = ffade_in_process(
+        "report", str(image_run), "--compare", str(other), "--out", str(out), "--no-tensorboard"
+    )
+    assert result.returncode == 0, result.stderr
+    damaged = f"{log} line 1: damaged, skipped ("
+    assert result.stderr.startswith(f"ffade: warning: {damaged}"), result.stderr
+    assert f"> Log problem: {damaged}" in (out / "report.md").read_text()
+    problems = json.loads((out / "report.json").read_text())["log_problems"]
+    assert [p for p in problems if p.startswith(damaged)]
