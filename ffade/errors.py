@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
+from ffade.greedy_words import swallowed_hint
 from ffade.option_types import TAKES, example
 from ffade.option_types import failure_rate as failure_rate  # re-exported: plugins' scripts
 from ffade.option_types import whole_number_from_1 as whole_number_from_1
@@ -180,6 +181,8 @@ class OneLineParser(CheckedParser):
             return f"; '{dashed[0]}' reads as an option: write {option}=./{dashed[0]}"
         if dashed and not dashed[0].startswith("--") and message.startswith("the following"):
             return f"; '{dashed[0]}' reads as an option: give the path as ./{dashed[0]}"
+        if swallowed := swallowed_hint(self, getattr(self, "_given", []), message):
+            return swallowed  # `--axes a b RUN_DIR`: the option took RUN_DIR as a label
         if not message.startswith(("unrecognized arguments: ", "the following arguments are")):
             return ""
         import difflib

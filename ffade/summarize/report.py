@@ -129,13 +129,14 @@ def build_report(
         regions = find_regions(kept, threshold, min_evaluations)
         rules = find_rules(kept, threshold, min_evaluations)
         other = None if compare is None else _load_comparable(landscape, run_dir, Path(compare))
-        other_summary = None if compare is None else report_summary(compare)[0]
+        # the compared run's damaged lines are said too: its log is what the shift rests on
+        other_summary, more = (None, []) if compare is None else report_summary(compare)
         # a --mitigation that is no fine-tune's verdict is refused before any picture is drawn
         held_out = None if other_summary is None else held_out_numbers(other_summary, mitigation)
         # one choice of axes for both runs: pictures pooled over different concepts do not compare
         axes = default_axes(landscape) if axes is None else axes
         report = assemble_report(run_dir, summary, landscape, regions, threshold, min_evaluations)
-        report["log_problems"] = problems  # read with the summary (report_summary)
+        report["log_problems"] = problems + more  # each names its run's file
         report["rules"] = rules.to_dict(landscape)
         report["meaning_changing"] = apart
         # states with a failure only under a meaning-changing edit: in fit's count, in no rule

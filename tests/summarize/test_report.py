@@ -1635,3 +1635,38 @@ def test_a_policy_moved_in_part_never_reads_as_none_moved(make_run) -> None:
     build_report(first, second, tensorboard=False)
     note = json.loads((first / "report.json").read_text())["compare"]["wasserstein"]["policy"]
     assert "(0.1% and 0.1%) was moved" in note["note"]
+
+
+def test_axes_before_the_run_directory_says_it_took_it(image_run) -> None:
+    """``ffade report --axes rotation blur RUN`` read RUN as a third concept label and said only
+    'the following arguments are required: RUN_DIR', which the user saw typed on the line."""
+    result = ffade_in_process("report", "--axes", "rotation", "blur", str(image_run))
+    assert result.returncode == 2
+    assert result.stderr == (
+        "ffade: error: the following arguments are required: RUN_DIR; --axes took the words "
+        f"after it as its own (rotation, blur, {image_run}): give RUN_DIR before --axes "
+        "(see ffade report --help)\n"
+    )
+    assert not (image_run / "report.md").exists()
+    # as the hint says, it reports
+    assert ffade_in_process("report", str(image_run), "--axes", "rotation", "blur").returncode == 0
+
+
+def test_compared_runs_damaged_log_lines_are_said(image_run, tmp_path) -> None:
+    """A compared run's damaged log line was skipped without a word (its rule shift rests on that
+    log): it is a warning and a note, named by its file and line, as this run's are."""
+    other = tmp_path / "other"
+    shutil.copytree(image_run, other)
+    log = other / "evaluations.jsonl"
+    lines = log.read_text().splitlines()
+    log.write_text("\n".join(["{not json", *lines[1:]]) + "\n")
+    out = tmp_path / "out"
+    result = ffade_in_process(
+        "report", str(image_run), "--compare", str(other), "--out", str(out), "--no-tensorboard"
+    )
+    assert result.returncode == 0, result.stderr
+    damaged = f"{log} line 1: damaged, skipped ("
+    assert result.stderr.startswith(f"ffade: warning: {damaged}"), result.stderr
+    assert f"> Log problem: {damaged}" in (out / "report.md").read_text()
+    problems = json.loads((out / "report.json").read_text())["log_problems"]
+    assert [p for p in problems if p.startswith(damaged)]
