@@ -149,10 +149,13 @@ class CoverageProbes:
         if not len(self.keys):
             self.evaluated = True
             return
-        apart = Evaluator(
-            self.evaluator.task, batch_size, ranks=self.evaluator.ranks, warn_invalid=False
+        apart = Evaluator(  # the run's changed inputs: kept on the device, probed once
+            self.evaluator.task,
+            batch_size,
+            ranks=self.evaluator.ranks,
+            warn_invalid=False,
+            changes=self.evaluator.changes,
         )
-        apart.changes = self.evaluator.changes  # share the inputs kept on the device
         num_states = self.evaluator.space.num_states
         input_ids, flat = np.divmod(self.keys, num_states)
         with torch_random_kept(self.evaluator.task.target.device):

@@ -72,6 +72,27 @@ def test_probes_drop_out_of_the_sample_once_the_explorer_evaluates_them() -> Non
     assert later.probe_failures == int(probes.failed[25:].sum())
 
 
+def test_probes_evaluate_without_probing_the_concepts_again() -> None:
+    """The probes' evaluator shares the run's changed inputs; it made its own first, and that
+    probed every concept again (a fifth of a second of the quickstart's start) to be dropped
+    unused. The 50 pairs are one batch: one call of each concept's apply_each, nothing more."""
+    task = build_task(synthetic_spec())
+    evaluator = Evaluator(task)  # the run's: its concepts are probed here
+    calls: list[str] = []
+    for concept in task.space.concepts:
+        apply_each = concept.apply_each
+
+        def counted(inputs, values, apply_each=apply_each, label=concept.label):
+            calls.append(label)
+            return apply_each(inputs, values)
+
+        concept.apply_each = counted
+    probes = CoverageProbes(evaluator, count=50, seed=3)
+    probes.evaluate(batch_size=64)
+    assert probes.evaluated and calls == [c.label for c in task.space.concepts]
+    assert calls
+
+
 def test_each_estimate_looks_up_only_the_pairs_evaluated_since_the_last() -> None:
     """On a grid too large for the evaluator's bitmap (10^10 states here), every estimate looked
     up every probe in the memo, one Python lookup each: a run of a budget of 1,000,000 did 50,000
