@@ -41,7 +41,7 @@ def test_the_feedbacks_closing_command_fixes_ones_own_run_as_typed(
 
     It trains a classifier's ten epochs, as ``ffade.mitigate`` and configs/mitigate_digits.yaml
     do: typed bare, it trained the trainer's one (12 steps on the digits split), which took three
-    digits CNNs' targeted failure rates only from 38.9% to 35.4% (ten epochs: 23.0%)."""
+    digits CNNs' targeted failure rates only from 38.9% to 35.4% (ten epochs: 23.0%), ..."""
     monkeypatch.chdir(tmp_path)
     own_run(digits_run, tmp_path)
     priorities = str(REPO / "configs" / "feedback_digits.yaml")
