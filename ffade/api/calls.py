@@ -46,6 +46,7 @@ from ffade.errors import (
     shown,
     shown_as_ffade_lines,
 )
+from ffade.fix_command import FINETUNE_EPOCHS
 
 SEED_ENV = ("PL_GLOBAL_SEED", "PL_SEED_WORKERS")
 """What Lightning's seed_everything leaves in os.environ; a later seed_everything(None) reads it."""
@@ -224,7 +225,7 @@ def _max_epochs(max_epochs: int | None, trainer: Any) -> int:
     given and different is refused: ``trainer={"max_epochs": 3}`` quietly won over the keyword
     the README shows. (Alone, it was refused unless 10, the keyword's default then.)"""
     if not isinstance(trainer, dict) or "max_epochs" not in trainer:
-        return 10 if max_epochs is None else max_epochs
+        return FINETUNE_EPOCHS if max_epochs is None else max_epochs
     in_trainer = trainer["max_epochs"]
     if max_epochs is None:
         return in_trainer  # a bad value: the trainer's checks say what is allowed

@@ -37,7 +37,11 @@ def test_the_feedbacks_closing_command_fixes_ones_own_run_as_typed(
     digits_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
     """The line names the shipped fine-tuner for the run's target; run as printed (smaller), it
-    judges a fix of this run and lands under ffade's default logger, as docs/mitigation.md says."""
+    judges a fix of this run and lands under ffade's default logger, as docs/mitigation.md says.
+
+    It trains a classifier's ten epochs, as ``ffade.mitigate`` and configs/mitigate_digits.yaml
+    do: typed bare, it trained the trainer's one (12 steps on the digits split), which took three
+    digits CNNs' targeted failure rates only from 38.9% to 35.4% (ten epochs: 23.0%), ..."""
     monkeypatch.chdir(tmp_path)
     own_run(digits_run, tmp_path)
     priorities = str(REPO / "configs" / "feedback_digits.yaml")
@@ -48,13 +52,14 @@ def test_the_feedbacks_closing_command_fixes_ones_own_run_as_typed(
     command = line.split(said)[1]
     assert command == (
         "ffade fit --model ffade.mitigate.ClassifierFineTuner --model.init_args.run "
-        "runs/mine/version_0"
+        "runs/mine/version_0 --trainer.max_epochs 10"
     )
     words = shlex.split(command)
     assert main([*words[1:], *SMALL]) == 0
     mitigation = json.loads((tmp_path / "runs/ffade/version_0/mitigation.json").read_text())
     assert mitigation["run"] == str(tmp_path / "runs/mine/version_0")
     assert mitigation["status"] in ("accepted", "rejected")
+    assert mitigation["training"]["epochs"] == 10  # one batch of 64 inputs each
 
 
 @pytest.mark.slow  # a small fine-tune, about 10 s of CPU
