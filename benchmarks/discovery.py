@@ -677,7 +677,7 @@ def main() -> None:
             f"{'--large' if args.large else args.task}"
         )
     try:  # as typed: the task's own check named task.target.args.device, a key only --device sets
-        usable_device(args.device)
+        usable_device(args.device, fix="give --device cpu")
     except FfadeError as error:
         parser.error(f"argument --device: {error}")
     unused = ignored_options(args)

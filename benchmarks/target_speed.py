@@ -149,7 +149,7 @@ def main() -> None:
     parser.add_argument("--skip-auto", action="store_true", help="skip the auto batch probe")
     args = parser.parse_args()
     try:  # one line, not torch's traceback at the first tensor moved there
-        usable_device(args.device)
+        usable_device(args.device, fix="give --device cpu")
     except FfadeError as exc:
         parser.error(f"argument --device: {exc}")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads")

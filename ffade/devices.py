@@ -7,10 +7,13 @@ import torch
 from ffade.errors import PluginError
 
 
-def usable_device(device: str | torch.device, owner: str = "") -> torch.device:
+def usable_device(
+    device: str | torch.device, owner: str = "", fix: str = "set device: cpu"
+) -> torch.device:
     """``device`` as a torch device, refused in one line if it is malformed or not on this machine
     (rather than torch's traceback at the first tensor moved there); ``owner`` (``target
-    'digits_cnn'``) leads the line, so a config with two devices says which one is refused."""
+    'digits_cnn'``) leads the line, so a config with two devices says which one is refused;
+    ``fix`` says how to ask for the CPU where it is typed (a script's ``--device cpu``)."""
     lead = f"{owner}: " if owner else ""
     try:
         chosen = torch.device(device)
@@ -22,6 +25,6 @@ def usable_device(device: str | torch.device, owner: str = "") -> torch.device:
     if chosen.type in present and (chosen.index or 0) >= present[chosen.type]:
         raise PluginError(
             f"{lead}device {str(device)!r}: this machine has {present[chosen.type]} {chosen.type} "
-            "device(s) torch can use; set device: cpu (or install a torch build for it)"
+            f"device(s) torch can use; {fix} (or install a torch build for it)"
         )
     return chosen

@@ -140,6 +140,7 @@ def test_ctrl_c_says_once_that_nothing_was_kept(benchmark, monkeypatch, capsys) 
 def test_a_device_this_machine_lacks_is_one_line(benchmark, monkeypatch, capsys) -> None:
     line = refused(benchmark, monkeypatch, capsys, "--task", "digits", "--device", "cuda:64")
     assert line.startswith("discovery.py: error: argument --device: device 'cuda:64': this ")
+    assert line.endswith("; give --device cpu (or install a torch build for it)")  # not YAML's
 
 
 def test_coverage_refuses_zero_seeds_in_one_line(monkeypatch, capsys) -> None:
@@ -181,6 +182,7 @@ def test_target_speed_refuses_a_device_this_machine_lacks_in_one_line(monkeypatc
     assert "Traceback" not in err
     line = err.strip().splitlines()[-1]
     assert line.startswith("target_speed.py: error: argument --device: device 'cuda:64': this")
+    assert line.endswith("; give --device cpu (or install a torch build for it)")
 
 
 def test_region_recall_counts_a_region_only_when_half_of_it_was_taken(benchmark, capsys) -> None:

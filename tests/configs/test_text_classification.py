@@ -71,8 +71,8 @@ def test_a_label_the_model_lacks_is_one_stderr_line(tmp_path: Path) -> None:
     result = ffade_in_process("fit", "--config", config, labels, cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines() == [
-        "ffade: error: target 'hf_pipeline': label 'neg' is not one of the model's labels "
-        "(negative, positive)"
+        "ffade: error: target 'hf_pipeline': model.init_args.task.target.args.labels: 'neg' is "
+        "not one of the model's labels (negative, positive)"
     ]
 
 

@@ -161,7 +161,7 @@ class HFTextPipeline(Target):
         missing = [label for label in labels if str(label).lower() not in lowered]
         if missing:
             raise PluginError(
-                f"target '{NAME}': label {missing[0]!r} is not one of the model's labels "
+                f"target '{NAME}': labels: {missing[0]!r} is not one of the model's labels "
                 f"({', '.join(names)})"
             )
         return [lowered.index(str(label).lower()) for label in labels]

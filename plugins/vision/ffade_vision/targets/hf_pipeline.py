@@ -207,7 +207,7 @@ def _columns(names: list[str], labels: Sequence[str] | None) -> list[int]:
     missing = [label for label in labels if str(label).lower() not in lowered]
     if missing:
         raise PluginError(
-            f"target '{NAME}': label {missing[0]!r} is not one of the model's labels "
+            f"target '{NAME}': labels: {missing[0]!r} is not one of the model's labels "
             f"({', '.join(names[:20])}{', ...' if len(names) > 20 else ''})"
         )
     return [lowered.index(str(label).lower()) for label in labels]
@@ -349,6 +349,7 @@ def _load(model: str, local_files_only: bool) -> tuple[Any, Any]:
     local = path.is_dir()
     source = str(path) if local else model
     only_local = local_files_only or local
+    network = None
     try:
         with quiet_loading():
             network, info = AutoModelForImageClassification.from_pretrained(
@@ -361,6 +362,11 @@ def _load(model: str, local_files_only: bool) -> tuple[Any, Any]:
             processor = AutoImageProcessor.from_pretrained(source, local_files_only=only_local)
     except (OSError, ValueError) as exc:
         where = "local directory" if local else "hub id, downloading"
+        if local and network is not None:  # transformers' line blamed the directory's name
+            raise PluginError(
+                f"target '{NAME}': model {model!r} has no preprocessor_config.json (its image "
+                "processor); save it into the directory: processor.save_pretrained(DIR)"
+            ) from exc
         if not local and only_local:  # runs never download by surprise: say how to fetch it
             where = (
                 f"hub id, not in the Hugging Face cache: fetch it once with `hf download {model}`,"

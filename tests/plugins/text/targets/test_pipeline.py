@@ -49,7 +49,7 @@ def test_summarization_returns_summaries(tmp_path: Path) -> None:
 def test_mistakes_are_one_line_errors(tmp_path: Path) -> None:
     with pytest.raises(PluginError, match=r"task 'image-classification' is not allowed.*hf_image"):
         HFTextPipeline("image-classification", "tiny_sentiment")
-    with pytest.raises(PluginError, match="label 'neutral' is not one of the model's labels"):
+    with pytest.raises(PluginError, match="labels: 'neutral' is not one of the model's labels"):
         HFTextPipeline("text-classification", "tiny_sentiment", labels=["neutral"])
     for labels in ("positive", ["positive", "Positive"]):  # letters; two classes as one
         with pytest.raises(PluginError, match="labels must be a list of distinct names"):

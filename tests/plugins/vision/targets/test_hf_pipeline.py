@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -50,7 +51,7 @@ def test_logits_follow_the_dataset_classes(tiny_vit: Path) -> None:
 
 
 def test_mistakes_are_one_line_errors(tiny_vit: Path, tmp_path: Path) -> None:
-    with pytest.raises(PluginError, match="label 'cat' is not one of the model's labels"):
+    with pytest.raises(PluginError, match="labels: 'cat' is not one of the model's labels"):
         HFImagePipeline(str(tiny_vit), labels=["cat"])
     # a string was read as its letters, a repeat made two dataset classes one model class
     for labels in ("cat", ["cat", "Cat"]):
@@ -69,11 +70,27 @@ def test_mistakes_are_one_line_errors(tiny_vit: Path, tmp_path: Path) -> None:
         HFImagePipeline(str(tmp_path / "missing"))
 
 
+def test_a_directory_without_its_image_processor_is_one_line_naming_the_file(
+    tiny_vit: Path, tmp_path: Path
+) -> None:
+    # transformers' own line told the user to check that no local directory had the model's
+    # name, for the directory they meant to give
+    shutil.copytree(tiny_vit, tmp_path / "vit")
+    (tmp_path / "vit" / "preprocessor_config.json").unlink()
+    with pytest.raises(PluginError) as error:
+        HFImagePipeline(str(tmp_path / "vit"))
+    assert str(error.value) == (
+        f"target 'hf_image_pipeline': model {str(tmp_path / 'vit')!r} has no "
+        "preprocessor_config.json (its image processor); save it into the directory: "
+        "processor.save_pretrained(DIR)"
+    )
+
+
 def test_loading_prints_no_progress_bar(tiny_vit: Path, capfd: pytest.CaptureFixture) -> None:
     from transformers.utils import logging as hf_logging
 
     capfd.readouterr()
-    with pytest.raises(PluginError, match="label 'cat'"):
+    with pytest.raises(PluginError, match="labels: 'cat'"):
         HFImagePipeline(str(tiny_vit), labels=["cat"])
     assert "Loading weights" not in capfd.readouterr().err  # the error is the one line
     assert hf_logging.is_progress_bar_enabled()  # and the bars are back for everything else
