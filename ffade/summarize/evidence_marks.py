@@ -40,7 +40,7 @@ def evidence_size(evaluations: np.ndarray) -> np.ndarray:
 def size_legend(figure: Figure, evaluations: np.ndarray, left: float, top: float) -> Legend:
     """The 3D picture's key to its point sizes: 1, 10, 100, ... evaluations up to the most a
     drawn point has, and that most where it is over twice the last (a key of 1 and 10 under
-    points of 58 told little), at least two entries; placed with its upper left at (``left``,
+    points of 49 told little), at least two entries; placed with its upper left at (``left``,
     ``top``) in figure coordinates."""
     most = max(1, int(np.max(evaluations))) if len(evaluations) else 1
     counts = [10**d for d in range(MOST_DECADES + 1) if 10**d <= most]
