@@ -74,8 +74,12 @@ def test_a_policy_picture_keeps_size_by_probability_and_has_no_size_key(make_run
 
 
 def hatched(ax) -> list[tuple[float, float]]:
+    """The centres of the heatmap's hatched cells (one path of squares of five vertices)."""
     return sorted(
-        (patch.get_x() + 0.5, patch.get_y() + 0.5) for patch in ax.patches if patch.get_hatch()
+        (float(x) + 0.5, float(y) + 0.5)
+        for patch in ax.patches
+        if patch.get_hatch()
+        for x, y in patch.get_path().vertices.reshape(-1, 5, 2).min(axis=1)
     )
 
 
