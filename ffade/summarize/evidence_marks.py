@@ -1,7 +1,7 @@
 """How a failure-rate picture shows how much evidence each state's rate rests on.
 
 A 3D point coloured by its failure rate alone drew a state failing its one evaluation as black and
-as large as one failing 139 of 139: the report names failure regions with confidence intervals,
+larger than one of 139 evaluations: the report names failure regions with confidence intervals,
 and its picture read a single evaluation as proof. A failure-rate point's size now grows with its
 evaluations (colour stays the rate), on a fixed scale so that compared runs' pictures read alike,
 with a size legend; a heatmap hatches its cells of fewer than :data:`FEW_EVALUATIONS`.
