@@ -26,6 +26,7 @@ from ffade.records import atomic_path
 from ffade.summarize.cell_text import cell_probability, text_shade
 from ffade.summarize.chosen_axes import default_axes
 from ffade.summarize.crowded import highest
+from ffade.summarize.evidence_marks import evidence_size, hatch_few, size_legend
 from ffade.summarize.landscape import Landscape, percent
 from ffade.summarize.regions import format_value
 
@@ -292,9 +293,9 @@ def _heatmap(
     _ticks(ax.set_yticks, ax.set_yticklabels, view.values[1], left=True, most=MAX_ROW_TICKS)
     ax.set_xlabel(axis_label(view.labels[0]))
     ax.set_ylabel(axis_label(view.labels[1]))
-    figure.colorbar(
-        image, ax=ax, label=name + (" (grey: not evaluated)" if kind == "failure" else "")
-    )
+    label = name  # a failure rate of 1 evaluation read as strongly as one of hundreds
+    label += f" (grey: not evaluated{hatch_few(ax, view.evaluations)})" * (kind == "failure")
+    figure.colorbar(image, ax=ax, label=label)
     return figure
 
 
@@ -309,13 +310,14 @@ def _scatter3d(
     if crowded:
         top = highest(shown, MAX_POINTS)  # ties at the cut spread evenly, not a block
         states, shown = states[top], shown[top]
+    counts = view.evaluations[tuple(states.T)]
     low, high = limits
     points = ax.scatter(
         states[:, 0],
         states[:, 1],
         states[:, 2],
         c=shown,
-        s=10 + 190 * (shown - low) / (high - low),
+        s=evidence_size(counts) if kind == "failure" else 10 + 190 * (shown - low) / (high - low),
         cmap=_colormap(kind),
         vmin=low,
         vmax=high,
@@ -359,12 +361,14 @@ def _scatter3d(
         if i == 2:  # the colour bar moves right past the upright axis's ticks and label
             # (inches: a 3D label pad of 1 moves this box's label about 1.65 points)
             offset = (0 if pad is None else pad - 4) * 1.65 / 72 + 0.15 * text.count("\n")
-    # colour and size both grow with the value; a blank grid point was never evaluated, or, of
-    # a crowded grid, fell below the highest drawn (not "never evaluated": it may have passed)
+    # a failure rate's colour is the rate and its size the evaluations it rests on (a key
+    # below the colour bar); a probability's colour and size both grow with it. A blank grid
+    # point was never evaluated, or, of a crowded grid, fell below the highest drawn (not
+    # "never evaluated": it may have passed)
     below = f"below the {MAX_POINTS} highest" * crowded  # a policy gives every state a value
     unseen = "; no point: not evaluated" + f",\nor {below}" * crowded
     unseen = unseen if kind == "failure" else f";\nno point: {below}" * crowded
-    label = f"{name}\n(colour and size{unseen})"
+    label = f"{name}\n(colour{' and size' * (kind != 'failure')}{unseen})"
     # placed by hand, in inches (where ``colorbar(ax=ax, shrink=0.6, pad=0.1)`` puts them): the
     # picture widens by what the upright axis's ticks and label need, and the colour bar moves
     # right by as much, so neither runs under the other and the 3D box keeps its size
@@ -373,6 +377,8 @@ def _scatter3d(
     ax.set_position([0.875 / width, 0.156, 4.069 / width, 0.678])
     bar = figure.add_axes([(5.486 + offset) / width, 0.264, 0.139 / width, 0.462])
     figure.colorbar(points, cax=bar, label=label)
+    if kind == "failure":
+        size_legend(figure, counts, (5.3 + offset) / width, 0.25)
     return figure
 
 

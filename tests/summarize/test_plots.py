@@ -211,7 +211,7 @@ def test_a_crowded_3d_scatter_shows_only_the_highest_values(image_run, monkeypat
     assert len(figure.axes[0].collections[0].get_offsets()) == 10
     # a missing point may have been evaluated, and passed: the colour bar does not say otherwise
     assert figure.axes[1].get_ylabel() == (
-        "failure rate\n(colour and size; no point: not evaluated,\nor below the 10 highest)"
+        "failure rate\n(colour; no point: not evaluated,\nor below the 10 highest)"
     )
 
 
@@ -266,7 +266,7 @@ def test_a_3d_failure_picture_says_a_missing_point_was_not_evaluated(make_run) -
     run = make_run("gaps", grid, lambda s: (0, 0) if s == (1, 1, 1) else (4, s[0]))
     figure = plot_landscape(load_landscape(run))
     assert len(figure.axes[0].collections[0].get_offsets()) == 7
-    assert figure.axes[1].get_ylabel() == "failure rate\n(colour and size; no point: not evaluated)"
+    assert figure.axes[1].get_ylabel() == "failure rate\n(colour; no point: not evaluated)"
 
 
 def test_a_bar_of_a_value_never_evaluated_says_so(make_run) -> None:
