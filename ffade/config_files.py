@@ -251,6 +251,37 @@ def unparsed_empty_keys(path: Any, parsed: Any) -> str | None:
     return _first_dropped(data, parsed, "")
 
 
+def option_empty_keys(args: Sequence[str], parsed: Any) -> tuple[str, str] | None:
+    """(option, key) of the first ``{}`` an option's YAML value (or a YAML file given as one,
+    ``--trainer trainer.yaml``) holds under a key the parsed config lacks: a config file's are
+    refused, yet ``--model.task.target '{name: synthetic, arg: {}}'`` dropped its misspelt ``arg``
+    without a word. ``KEY+=`` appends and ``--config`` is read as a file: both are left alone."""
+    for i, token in enumerate(args):
+        if not token.startswith("--") or token.startswith(("--config", "--print_config")):
+            continue
+        option, eq, text = token[2:].partition("=")
+        if not eq:
+            text = args[i + 1] if i + 1 < len(args) else ""
+        if option.endswith("+") or not text:
+            continue
+        try:
+            value = load_yaml(text)
+            if isinstance(value, str) and value.endswith((".yaml", ".yml")):
+                value = load_yaml(read_text(Path(value).expanduser()))
+        except (OSError, yaml.YAMLError, FfadeError):
+            continue  # not YAML or no file: jsonargparse read it as it is, or said why not
+        if not isinstance(value, (dict, list)):
+            continue
+        full = option
+        if option.startswith("model.") and option.split(".")[1] not in ("init_args", "class_path"):
+            full = "model.init_args." + option[len("model.") :]  # --model.task...: short form
+        section = parsed.get(full) if hasattr(parsed, "get") else None
+        found = _first_dropped(value, section, f"{full}.") if section is not None else None
+        if found:
+            return f"--{option}", found
+    return None
+
+
 def _first_dropped(data: Any, parsed: Any, prefix: str) -> str | None:
     if isinstance(data, dict) and _is_mapping(parsed):
         for key, value in data.items():

@@ -11,6 +11,7 @@ removes the run directory it created, so refusals never shift the next run's ``v
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,12 @@ from lightning.pytorch.utilities.exceptions import MisconfigurationException
 from typing_extensions import override
 
 from ffade.config_errors import FIT_KEYS, config_error_line, refuse_data, unwritable_value
-from ffade.config_files import check_config_files, config_paths, unparsed_empty_keys
+from ffade.config_files import (
+    check_config_files,
+    config_paths,
+    option_empty_keys,
+    unparsed_empty_keys,
+)
 from ffade.errors import ConfigError, FfadeError
 from ffade.fit_help import printed_config_notes
 from ffade.fresh_run_dir import has_evaluations, remove_fresh_run_dir
@@ -100,7 +106,8 @@ class ExactArgumentParser(LightningArgumentParser):
             say_notes(printed_config_notes(getattr(self, "args", None), section))  # as the run's
             printer = self.print_config.get("subparser")  # the subcommand's, which dumps it
             if isinstance(printer, ExactArgumentParser):
-                printer.check_printed = refuse_empty_keys
+                typed = getattr(self, "args", None)
+                printer.check_printed = lambda parsed: refuse_empty_keys(parsed, typed)
         return super()._parse_common(cfg, *args, **kwargs)
 
     def dump(self, namespace: Namespace, *args: Any, **kwargs: Any) -> str:
@@ -144,9 +151,10 @@ def _check_before_printing(cfg: Namespace | None) -> None:
             check_task_config(task)
 
 
-def refuse_empty_keys(parsed: Namespace) -> None:
+def refuse_empty_keys(parsed: Namespace, args: Sequence[str] | None = None) -> None:
     """Refuse a config file's key whose value is ``{}`` and that the parsed config lacks
-    (``arg: {}``, a misspelt ``args``): jsonargparse drops it without a word."""
+    (``arg: {}``, a misspelt ``args``), or such a key in an option's YAML value (``args``, the
+    command line): jsonargparse drops it without a word."""
     for config_file in parsed.get("config") or []:
         if config_file is None:  # YAML text given inline (``--config '{...}'``): no file to read
             continue
@@ -156,6 +164,12 @@ def refuse_empty_keys(parsed: Namespace) -> None:
                 f"{config_file}: unknown key '{unknown}' (an empty mapping); remove it or "
                 "spell it as ffade fit --help lists it"
             )
+    dropped = option_empty_keys(args or [], parsed)
+    if dropped:
+        raise ConfigError(
+            f"{dropped[0]}: unknown key '{dropped[1]}' (an empty mapping); remove it or "
+            "spell it as ffade fit --help lists it"
+        )
 
 
 def _as_written(value: Any) -> Any:
@@ -201,7 +215,7 @@ class FfadeCLI(LightningCLI):
         refuse_data(parsed.get("data"))
         expand_run_folders(parsed.get("trainer"))  # config.yaml records the folder used
         use_root_dir(parsed.get("trainer"), args)  # may print a note
-        refuse_empty_keys(parsed)
+        refuse_empty_keys(parsed, sys.argv[1:] if args is None else args)
 
     def _set_seed(self) -> None:
         """Lightning's, after :func:`ffade.rng.config_seed` checks the seed and draws ``true``'s."""

@@ -104,6 +104,36 @@ def test_print_config_refuses_a_misspelt_key_holding_an_empty_mapping_as_the_run
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "key"),
+    [
+        ("--model.task.target", "{name: synthetic, arg: {}}", "model.init_args.task.target.arg"),
+        (
+            "--model.init_args.task.concepts",
+            "[{name: axis, args: {index: 0}}, {name: axis, args: {index: 1}, argz: {}}]",
+            "model.init_args.task.concepts[1].argz",
+        ),
+        ("--trainer", "trainer.yaml", "trainer.plugns"),
+    ],
+)
+def test_a_misspelt_key_holding_an_empty_mapping_in_an_option_is_refused(
+    tmp_path: Path, option: str, value: str, key: str
+) -> None:
+    """``--model.init_args.task.target '{name: synthetic, arg: {}}'`` ran, its misspelt ``arg``
+    dropped without a word, where the same key in a config file is refused in one line."""
+    config = write_config(tmp_path / "c.yaml", explorer="ffade.explore.RandomExplorer", budget=32)
+    (tmp_path / "trainer.yaml").write_text("max_steps: 3\nplugns: {}\n")
+    for extra in ([], ["--print_config"]):
+        ran = ffade_in_process("fit", "--config", str(config), option, value, *extra, cwd=tmp_path)
+        assert ran.returncode == 2, (ran.stdout, ran.stderr)
+        assert ran.stdout == ""
+        assert ran.stderr == (
+            f"ffade: error: {option}: unknown key '{key}' (an empty mapping); remove it or "
+            "spell it as ffade fit --help lists it\n"
+        )
+    assert not (tmp_path / "runs").exists()
+
+
 def test_a_loop_config_given_to_fit_keeps_its_line_under_print_config(tmp_path: Path) -> None:
     """A loop config with a misspelt top-level key (and the shipped ``rediscover: {}``, an
     empty mapping fit knows no key for): jsonargparse's unknown-key line, which names the loop
