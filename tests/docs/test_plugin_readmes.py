@@ -80,6 +80,11 @@ SHARED_ARGUMENTS = {
         "rewards": {"scale", "pass_reward"},  # "Each takes `scale` (10) and `pass_reward` (-1)"
         "targets": {"precision", "channels_last", "compile", "cpu_threads"},  # the speed table
     },
+    "text": {
+        "concepts": {"values", "label", "seed"},  # "Every text concept takes `values` ..."
+        "rewards": {"scale", "pass_reward"},  # "Every reward takes `scale` (10, ..."
+    },
+    "diffusion": {"concepts": {"values", "label"}},  # "Every concept takes `values` ..."
 }
 """Arguments every plugin of a kind takes, documented once in the README, not in each entry."""
 
@@ -144,14 +149,16 @@ def test_each_readme_entry_lists_its_plugins_arguments_and_their_defaults(
     assert not gaps, gaps
 
 
-ENTRY_KINDS = ("targets", "datasets")
+ENTRY_KINDS = ("targets", "concepts", "rewards", "datasets")
 """Kinds whose every plugin has an argument entry in its README, which the test above reads:
-`tiny_news_bart`, `diffusers_pipeline` and the bundled datasets were prose (`takes ...`), which
-it passed over, so no default of theirs was checked against its constructor."""
+`tiny_news_bart`, `diffusers_pipeline` and the bundled datasets were prose (`takes ...`), and
+so were the text and diffusion concepts and rewards (`bleu` "fails below `threshold` sentence
+BLEU (default 20, ...)", `human`'s "`max_ratings` (50) caps ..."), which it passed over, so no
+default of theirs was checked against its constructor."""
 
 
 @pytest.mark.parametrize(("folder", "distribution"), PLUGINS.items())
-def test_every_target_and_dataset_has_an_argument_entry(folder: str, distribution: str) -> None:
+def test_every_plugin_has_an_argument_entry(folder: str, distribution: str) -> None:
     entries = argument_entries((REPO / "plugins" / folder / "README.md").read_text())
     unlisted = [
         f"{e.group} {e.name}"
