@@ -33,27 +33,46 @@ def text_edits(original: str, changed: str) -> str:
 def _swaps(before: list[str], after: list[str]) -> list[str] | None:
     """The word swaps that turn ``before`` into ``after``, or None when it is not only swaps: a
     diff aligns "About 1312 people" with "people 1312 About" as two runs of two words inserted
-    and deleted, where the reader's edit is "About" and "people" trading places."""
+    and deleted, where the reader's edit is "About" and "people" trading places. A word swaps
+    without the marks around it ("won the vote." -> "vote the won."), as ``shuffle_words``
+    swaps them."""
     if len(before) != len(after):
         return None
-    differ = [i for i, (old, new) in enumerate(zip(before, after, strict=True)) if old != new]
+    old = [_marked(word) for word in before]
+    new = [_marked(word) for word in after]
+    differ = [i for i in range(len(old)) if before[i] != after[i]]
     swaps, paired = [], set()
     for i in differ:
         if i in paired:
             continue
         partner = next(
-            (
-                j
-                for j in differ
-                if j > i and j not in paired and before[i] == after[j] and before[j] == after[i]
-            ),
-            None,
+            (j for j in differ if j > i and j not in paired and _swapped(old, new, i, j)), None
         )
         if partner is None:
             return None
         paired |= {i, partner}
-        swaps.append(f'"{before[i]}" and "{before[partner]}" swapped')
+        swaps.append(f'"{old[i][1]}" and "{old[partner][1]}" swapped')
     return swaps or None
+
+
+def _marked(word: str) -> tuple[str, str, str]:
+    """A word as the marks before it, itself, and the marks after it: ``"vote."`` -> ``("",
+    "vote", ".")``."""
+    core = re.fullmatch(r"(\W*)(.*?)(\W*)", word)
+    assert core is not None  # the pattern matches any string
+    return core[1], core[2], core[3]
+
+
+def _swapped(
+    old: list[tuple[str, str, str]], new: list[tuple[str, str, str]], i: int, j: int
+) -> bool:
+    """Whether words ``i`` and ``j`` traded places, each place keeping its marks."""
+    return (
+        old[i][1] == new[j][1]
+        and old[j][1] == new[i][1]
+        and all(old[k][0] == new[k][0] and old[k][2] == new[k][2] for k in (i, j))
+        and bool(old[i][1] and old[j][1])
+    )
 
 
 def _diff(before: list[str], after: list[str]) -> list[str]:

@@ -31,6 +31,17 @@ def test_two_words_that_traded_places_read_as_one_swap() -> None:
     assert text_edits(before, after) == '"Residents" and "town" swapped; "library" -> "libary"'
 
 
+def test_a_swap_leaves_the_marks_in_their_places() -> None:
+    """shuffle_words swaps words, not their full stops: it read '"won" -> "vote"; "vote." ->
+    "won."' and '"more housing." -> "housing more."'."""
+    assert text_edits("They won the vote.", "They vote the won.") == '"won" and "vote" swapped'
+    assert text_edits("We need more housing.", "We need housing more.") == (
+        '"more" and "housing" swapped'
+    )
+    # a word that took its mark along is no swap of two words
+    assert "swapped" not in text_edits("They won the vote.", "They vote. the won")
+
+
 def test_other_edits_keep_their_words() -> None:
     assert text_edits("the journeys went on", "journeys went on") == '"the" deleted'
     assert text_edits("the journeys went", "the jiurneys went") == '"journeys" -> "jiurneys"'
