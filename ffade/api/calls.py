@@ -204,8 +204,8 @@ def discover(
     except FfadeError as error:  # "set task.mode: macroscopic" to a caller who typed mode=
         from ffade.explore.arguments import ModeError  # imported by the run: no cost here
 
-        if isinstance(error, ModeError) and mode is not None:
-            error.args = (as_keywords(error.keyword_line),)
+        if isinstance(error, ModeError):  # explorers as explorer='dqn', not by class path
+            error.args = (as_keywords(error.task_line if mode is None else error.keyword_line),)
         raise
 
 

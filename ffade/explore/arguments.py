@@ -31,15 +31,17 @@ def check_explorer_arguments(args: Mapping[str, Any]) -> None:
 class ModeError(FfadeError):
     """A task's mode the explorer does not search, or a start state beside a macroscopic task.
 
-    Its line names the mode as a config sets it (``task.mode``); ``keyword_line`` says the same
-    as :func:`ffade.discover`'s caller typed it, ``mode='microscopic'`` and ``explorer='grid'``
-    (a Python caller never typed ``task.mode``), which the call says instead when ``mode=`` set
-    the mode.
+    Its line names the mode and the explorers as a config sets them (``task.mode``,
+    ``ffade.explore.DQNExplorer``); ``keyword_line`` says the same as :func:`ffade.discover`'s
+    caller typed it, ``mode='microscopic'`` and ``explorer='dqn'``, which the call says instead
+    when ``mode=`` set the mode, and ``task_line`` when ``task=`` did: its mode stays
+    ``task.mode``, but the caller names explorers ``explorer='dqn'``, not by class path.
     """
 
-    def __init__(self, line: str, keyword_line: str) -> None:
+    def __init__(self, line: str, keyword_line: str, task_line: str | None = None) -> None:
         super().__init__(line)
         self.keyword_line = keyword_line
+        self.task_line = line if task_line is None else task_line
 
 
 def checked_mode(explorer: Any, task: Any, start_state: Any) -> str:
@@ -56,13 +58,16 @@ def checked_mode(explorer: Any, task: Any, start_state: Any) -> str:
     if mode not in supported:
         said = f"{cls}: the {explorer.name} explorer supports"
         as_keyword = " or ".join(f"mode={supported_mode!r}" for supported_mode in supported)
-        raise ModeError(
+        line = (
             f"{said} task.mode {' or '.join(supported)}, not '{mode}'; set task.mode: "
             f"{supported[0]}, or search {mode} tasks with another explorer "
-            "(ffade.explore.DQNExplorer and RandomExplorer search both)",
+        )
+        by_keyword = "(explorer='dqn' and explorer='random' search both)"
+        raise ModeError(
+            line + "(ffade.explore.DQNExplorer and RandomExplorer search both)",
             f"{said} {as_keyword}, not mode={mode!r}; pass mode={supported[0]!r}, or search "
-            f"{mode} tasks with another explorer (explorer='dqn' and explorer='random' search "
-            "both)",
+            f"{mode} tasks with another explorer {by_keyword}",
+            line + by_keyword,
         )
     if start_state is not None and mode != "microscopic":
         # a macroscopic step jumps anywhere: a start state would be ignored

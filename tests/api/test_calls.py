@@ -950,7 +950,8 @@ def test_a_mode_the_explorer_does_not_search_is_said_as_the_mode_keyword(
 ) -> None:
     """discover(mode="microscopic", explorer="grid") was told "set task.mode: macroscopic" and
     "ffade.explore.DQNExplorer", config words a Python caller never typed; the command keeps
-    them, and a mode given in task= stays task.mode."""
+    them, and a mode given in task= stays task.mode, its explorers explorer='dqn' (they read
+    "ffade.explore.DQNExplorer and RandomExplorer", as in the README's task= call)."""
     cls = {"grid": "GridExplorer", "epsilon_greedy": "EpsilonGreedyExplorer"}[explorer]
     with pytest.raises(ffade.FfadeError) as error:
         ffade.discover(
@@ -969,9 +970,10 @@ def test_a_mode_the_explorer_does_not_search_is_said_as_the_mode_keyword(
         ffade.discover(
             task=synthetic_spec(mode="microscopic"), explorer=explorer, budget=8, save_dir=tmp_path
         )
-    assert str(error.value).startswith(
+    assert str(error.value) == (
         f"{cls}: the {explorer} explorer supports task.mode macroscopic, not 'microscopic'; "
-        "set task.mode: macroscopic"
+        "set task.mode: macroscopic, or search microscopic tasks with another explorer "
+        "(explorer='dqn' and explorer='random' search both)"
     )
     config = write_config(tmp_path / "config.yaml", f"ffade.explore.{cls}", budget=8)
     typed = ["--model.init_args.task.mode", "microscopic"]
