@@ -588,6 +588,10 @@ def test_a_refused_fine_tune_takes_back_the_priorities_it_applied(tmp_path: Path
         with pytest.raises(ffade.FfadeError):
             ffade.mitigate(run, high, save_dir=runs, name="fix", **mistake)
         assert {p: p.read_bytes() for p in run.dir.rglob("*") if p.is_file()} == files
+    with pytest.raises(ffade.FfadeError) as error:  # was "TypeError: 'str' object is not a mapping"
+        ffade.mitigate(run, high, save_dir=runs, name="fix", trainer="cpu")
+    assert str(error.value) == "trainer: expected a mapping of Trainer arguments, got 'cpu'"
+    assert {p: p.read_bytes() for p in run.dir.rglob("*") if p.is_file()} == files
     assert not (runs / "fix").exists()
 
     priorities = tmp_path / "person.yaml"  # a person's answers, then redo=True and a typo
