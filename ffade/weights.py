@@ -9,12 +9,13 @@ a whole training state, and torch's error listed every key of both models on one
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from ffade.errors import PluginError
+from ffade.errors import PluginError, shown
 from ffade.plugin_data import missing_file
 from ffade.written import a_type
 
@@ -40,6 +41,10 @@ def load_weights(
         plugin: the target's name, for messages.
         fit_hint: what to check when the weights do not fit, e.g. the model name and classes.
     """
+    if not isinstance(path, (str, os.PathLike)):  # weights=3 was pathlib's TypeError
+        raise PluginError(
+            f"target '{plugin}': weights: expected a state-dict file path, got {shown(path)}"
+        )
     if not str(path).strip():  # Path("") is ".": "weights file '.' is a directory" misled
         raise PluginError(
             f"target '{plugin}': weights is empty; give a state-dict file (weights=model.pt): "

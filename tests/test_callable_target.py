@@ -66,6 +66,9 @@ def test_bad_outputs_and_arguments_are_one_line_errors() -> None:
         CallableTarget(lambda x: np.array([1]), num_classes=3).predict(torch.zeros(2, 4))
     with pytest.raises(PluginError, match=r"weights needs predict to be a torch\.nn\.Module"):
         CallableTarget(lambda x: x, weights="w.pt")
+    with pytest.raises(ffade.FfadeError) as error:  # was pathlib's "expected str, bytes or ..."
+        ffade.CallableTarget(torch.nn.Linear(4, 3), weights=3)
+    assert str(error.value) == ("target 'Linear': weights: expected a state-dict file path, got 3")
     with pytest.raises(PluginError, match=r"predict returned label 12, outside 0 to 9"):
         CallableTarget(lambda x: np.array([12, 0]), num_classes=10).predict(torch.zeros(2))
     with pytest.raises(PluginError, match=r"predict must return labels .*; got list \['cat'"):

@@ -295,6 +295,7 @@ def mitigate(
 
     run = Run.of(run)
     seed, max_epochs = integers(seed=seed, max_epochs=max_epochs)
+    _check_trainer(trainer)
     if max_epochs is not None and (max_epochs == 0 or max_epochs < -1):  # before priorities
         # are applied and their pictures drawn; was "trainer.max_epochs 0 trains nothing", of a
         # key this call's caller never typed (-1, Lightning's "no end", goes with max_steps)
@@ -364,12 +365,19 @@ def mitigate(
         raise
 
 
+def _check_trainer(trainer: Any) -> None:
+    """``trainer`` is the config's ``trainer`` section, a mapping or None: mitigate merges its
+    ``max_epochs`` into it, where ``trainer="cpu"`` was "TypeError: 'str' object is not a
+    mapping", so it is checked before that, and before any priorities are applied."""
+    if trainer is not None and not isinstance(trainer, dict):
+        raise FfadeError(f"trainer: expected a mapping of Trainer arguments, got {shown(trainer)}")
+
+
 def _config(
     model: dict[str, Any], seed: int, save_dir: str | Path, name: str, trainer: dict | None
 ) -> dict[str, Any]:
     """The whole ``ffade fit`` config around a model section."""
-    if trainer is not None and not isinstance(trainer, dict):
-        raise FfadeError(f"trainer: expected a mapping of Trainer arguments, got {shown(trainer)}")
+    _check_trainer(trainer)
     check_dir_path("save_dir", save_dir)
     if not isinstance(name, str) or not name.strip():  # "" put version_N in save_dir itself
         raise FfadeError(

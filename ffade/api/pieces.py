@@ -209,7 +209,12 @@ def module_config(piece: Any, aliases: dict[str, str], default_module: str, wher
                 )
             )
         config = module_config(piece["class_path"], aliases, default_module, where)
-        return {**config, "init_args": plain(dict(piece.get("init_args") or {}))}
+        init_args = {} if piece.get("init_args") is None else piece["init_args"]
+        if not isinstance(init_args, dict):  # dict() of it was "TypeError: 'int' object is not
+            raise FfadeError(  # iterable", from here, of explorer={..., "init_args": 3}
+                f"{where}.init_args: expected a mapping of arguments, got {shown(init_args)}"
+            )
+        return {**config, "init_args": plain(dict(init_args))}
     if inspect.isclass(piece):
         base_name, kind = BASES[where]
         base = getattr(importlib.import_module(default_module), base_name)

@@ -40,7 +40,7 @@ def ending(report: dict[str, Any], page: Path, slices: str = "rules", kept: str 
     ``kept`` (:func:`kept_options`) ends a suggested ``ffade report``, so that it makes the same
     report at another threshold."""
     figures, rules = report["run_figures"], report["rules"]
-    lines = [f"report: {shell_path(page)}", counts_line(figures), coverage_line(report)]
+    lines = [f"report: {shell_path(page)}", counts_line(figures), coverage_line(report, slices)]
     out = page.parent
     if stray_backslash(out) and out != Path(report["run"]):  # --out, typed so
         meant = Path(str(out).replace("\\", "/"))  # a legal name here: said, not refused

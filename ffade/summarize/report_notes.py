@@ -106,26 +106,30 @@ def failing_criterion(threshold: float, min_evaluations: int) -> str:
     return said
 
 
-def no_rule_reason(report: dict[str, Any]) -> str:
+def no_rule_reason(report: dict[str, Any], slices: str = "rules") -> str:
     """Why no rule was found where states fail: at 100% no rule can have enough evidence, as a
     95% CI's lower end never reaches 100%; below it, no range of values had enough evidence,
-    which failures spread thin over many states (a microscopic run's) leave."""
+    which failures spread thin over many states (a microscopic run's) leave. The connected
+    regions are suggested only where there are some and ``slices`` is not already "regions":
+    ``ffade report --slices regions --threshold 1`` was told to add ``--slices regions``."""
+    regions = bool(report["regions"]) and slices != "regions"
     if report["threshold"] < 1:
+        read = "read the connected regions (--slices regions), or " if regions else ""
         return (
             ": no range of concept values fails at a rate known (the lower end of its 95% CI) "
             f"to reach {threshold_percent(report['threshold'])}, as when failures are spread thin "
-            "over many states; read the connected regions (--slices regions), or lower the "
-            "threshold"
+            f"over many states; {read}lower the threshold"
         )
+    read = ", or read the connected regions (--slices regions)" if regions else ""
     return (
         ": at a threshold of 100% none can be found, as the lower end of a failure rate's 95% "
-        "CI never reaches 100%; lower the threshold, or read the connected regions "
-        "(--slices regions)"
+        f"CI never reaches 100%; lower the threshold{read}"
     )
 
 
-def coverage_line(report: dict[str, Any]) -> str:
-    """The closing line's account of the rules: what they cover and the top one, or why none."""
+def coverage_line(report: dict[str, Any], slices: str = "rules") -> str:
+    """The closing line's account of the rules: what they cover and the top one, or why none;
+    ``slices``: the report's ``--slices``, which a reason need not suggest again."""
     figures, rules = report["run_figures"], report["rules"]
     at = failing_criterion(report["threshold"], report["min_evaluations"])
     if not rules["failing_states"]:
@@ -134,7 +138,7 @@ def coverage_line(report: dict[str, Any]) -> str:
         return f"no failing state found ({at}): no failure rule to find"
     if not rules["rules"]:
         counted = counted_failing_states(rules["failing_states"], report)
-        return f"no failure rule found for the {counted}" + no_rule_reason(report)
+        return f"no failure rule found for the {counted}" + no_rule_reason(report, slices)
     outside, apart = _outside_edits(report)
     return (
         f"{rules_cover(len(rules['rules']))} {percent(rules['coverage'])} of "

@@ -231,6 +231,25 @@ def test_a_misspelt_key_of_a_plugin_or_explorer_mapping_gets_the_closest_key(
     )
 
 
+def test_init_args_that_are_no_mapping_are_one_line(tmp_path: Path) -> None:
+    """``explorer={"class_path": ..., "init_args": [1]}`` was "TypeError: cannot convert
+    dictionary update sequence element #0 to a sequence" from deep in the call (a fine-tuner's
+    ``init_args: 3`` "'int' object is not iterable"); now the key and what it takes."""
+    spec = synthetic_spec()
+    with pytest.raises(ffade.FfadeError) as error:
+        explorer = {"class_path": "random", "init_args": [1]}
+        ffade.discover(spec, explorer=explorer, budget=10, save_dir=tmp_path)
+    assert str(error.value) == "explorer.init_args: expected a mapping of arguments, got [1]"
+    run = tmp_path / "run"  # a run directory: ffade.Run takes no other
+    run.mkdir()
+    (run / "summary.json").write_text("{}")
+    with pytest.raises(ffade.FfadeError) as error:
+        finetuner = {"class_path": "classifier", "init_args": 3}
+        ffade.mitigate(run, finetuner=finetuner, save_dir=tmp_path)
+    assert str(error.value) == "finetuner.init_args: expected a mapping of arguments, got 3"
+    assert not (tmp_path / "ffade").exists() and not (run / "feedback.yaml").exists()
+
+
 def test_mistakes_raise_one_line_errors(tmp_path: Path, capsys) -> None:
     spec = synthetic_spec()
     with pytest.raises(ffade.FfadeError, match="unknown target 'nope'; known targets:"):
@@ -588,6 +607,10 @@ def test_a_refused_fine_tune_takes_back_the_priorities_it_applied(tmp_path: Path
         with pytest.raises(ffade.FfadeError):
             ffade.mitigate(run, high, save_dir=runs, name="fix", **mistake)
         assert {p: p.read_bytes() for p in run.dir.rglob("*") if p.is_file()} == files
+    with pytest.raises(ffade.FfadeError) as error:  # was "TypeError: 'str' object is not a mapping"
+        ffade.mitigate(run, high, save_dir=runs, name="fix", trainer="cpu")
+    assert str(error.value) == "trainer: expected a mapping of Trainer arguments, got 'cpu'"
+    assert {p: p.read_bytes() for p in run.dir.rglob("*") if p.is_file()} == files
     assert not (runs / "fix").exists()
 
     priorities = tmp_path / "person.yaml"  # a person's answers, then redo=True and a typo

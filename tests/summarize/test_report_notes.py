@@ -76,6 +76,29 @@ def test_at_threshold_one_the_report_says_why_no_rule_is_found(make_run, capsys)
     )
 
 
+def test_a_report_on_regions_does_not_suggest_reading_them(make_run, capsys) -> None:
+    """`ffade report RUN --slices regions --threshold 1` ended "...; lower the threshold, or read
+    the connected regions (--slices regions)": the option just typed. Its line keeps the rest,
+    as does the one below 100%; report.md, the same whatever --slices, keeps the suggestion."""
+    run = make_run("run", {"x": [0, 1, 2, 3]}, lambda s: (50, 50 * (s[0] >= 2)))
+    capsys.readouterr()
+    assert main([str(run), "--slices", "regions", "--threshold", "1", "--no-tensorboard"]) == 0
+    assert capsys.readouterr().out.splitlines()[2] == (
+        "no failure rule found for the 2 concept states failing all their evaluations: at a "
+        "threshold of 100% none can be found, as the lower end of a failure rate's 95% CI never "
+        "reaches 100%; lower the threshold"
+    )
+    assert any("read the connected regions (--slices regions)" in n for n in _md_notes(run))
+    thin = make_run("thin", {"x": list(range(10))}, lambda s: (1, int(s[0] % 2 == 0)))
+    capsys.readouterr()
+    assert main([str(thin), "--slices", "regions", "--no-tensorboard"]) == 0
+    assert (
+        capsys.readouterr()
+        .out.splitlines()[2]
+        .endswith("as when failures are spread thin over many states; lower the threshold")
+    )
+
+
 def test_failures_spread_thin_are_told_why_no_rule_holds(make_run, capsys) -> None:
     """One evaluation per state, every other state failing: no range of values has the evidence
     a rule needs, and the report says what that means and what to read instead."""
