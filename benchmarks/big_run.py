@@ -18,6 +18,10 @@ to resume it).
 
 from __future__ import annotations
 
+# first, before torch and Lightning load: a Ctrl-C from here on is one line, exit 130
+from one_line_errors import ArgumentParser, at_least  # beside this script
+
+# isort: split
 # before torch: ffade's import takes back, as the process ends, the empty
 # $TMPDIR/torchinductor_<user> folder torch's import makes (ffade/inductor_cache.py)
 import ffade  # noqa: F401
@@ -35,7 +39,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from one_line_errors import ArgumentParser, at_least  # beside this script
 from temporary_runs import INTERRUPTED, temporary_runs  # beside this script
 
 from ffade.interrupts import sigterm_as_ctrl_c

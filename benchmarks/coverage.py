@@ -16,6 +16,10 @@ nothing was kept, exit 130.
 
 from __future__ import annotations
 
+# first, before torch and Lightning load: a Ctrl-C from here on is one line, exit 130
+from one_line_errors import ArgumentParser, positive_int  # beside this script
+
+# isort: split
 # before torch: ffade's import takes back, as the process ends, the empty
 # $TMPDIR/torchinductor_<user> folder torch's import makes (ffade/inductor_cache.py)
 import ffade  # noqa: F401
@@ -28,7 +32,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from one_line_errors import ArgumentParser, positive_int  # beside this script
 from temporary_runs import temporary_runs  # benchmarks/temporary_runs.py, beside this script
 
 from ffade.explore import DQNExplorer, GridExplorer, RandomExplorer

@@ -37,6 +37,10 @@ nothing was kept, exit 130 (no run's "resume it with" for a folder gone by then)
 
 from __future__ import annotations
 
+# first, before torch and Lightning load: a Ctrl-C from here on is one line, exit 130
+from one_line_errors import ArgumentParser, positive_int  # beside this script
+
+# isort: split
 # before torch: ffade's import takes back, as the process ends, the empty
 # $TMPDIR/torchinductor_<user> folder torch's import makes (ffade/inductor_cache.py)
 import ffade  # noqa: F401
@@ -58,7 +62,6 @@ import numpy as np
 import torch
 import yaml
 from lightning.pytorch import Callback
-from one_line_errors import ArgumentParser, positive_int  # beside this script
 from scipy import ndimage
 from temporary_runs import temporary_runs  # benchmarks/temporary_runs.py, beside this script
 

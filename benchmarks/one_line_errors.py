@@ -1,18 +1,63 @@
-"""The benchmarks' argument parser: a refused argument is one line, as ``ffade`` says it.
+"""The benchmarks' one-line endings: a refused argument, as ``ffade`` says it, and a Ctrl-C.
 
 argparse's own ``error`` printed the whole usage block (five lines for discovery.py) above the
 ``PROG: error: ...`` line, so a typo in a flag scrolled the reason away; ``--help`` still shows
-the usage."""
+the usage.
+
+Imported, this module has a Ctrl-C that no benchmark catches end the process with
+``SCRIPT: interrupted``, exit 130 (:func:`interrupted_in_one_line`): each script imports it
+first, before torch and Lightning, whose import takes its first seconds."""
 
 from __future__ import annotations
 
 import argparse
+import atexit
+import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
 from typing import NoReturn
 
 USAGE_ERROR = 2
 """The exit status of a refused argument, as argparse and ``ffade`` give it."""
+
+INTERRUPTED = 130
+"""The shell's status for a command ended by Ctrl-C (128 + SIGINT)."""
+
+
+def interrupted_in_one_line() -> None:
+    """A KeyboardInterrupt no code catches (a Ctrl-C while the script still imports torch and
+    Lightning, or parses its arguments) ends the process with ``SCRIPT: interrupted`` and exit
+    130, as ``ffade`` says it, where Python printed its traceback.
+
+    The line replaces the traceback (``sys.excepthook``); the status needs the process's last
+    atexit hook, registered here, before the libraries register theirs, so that it runs after
+    them: past that point Python would end the process by SIGINT. A Ctrl-C within a benchmark's
+    runs is caught there (temporary_runs.py) and says what was kept."""
+    shown = sys.excepthook
+    stopped: list[bool] = []
+
+    def one_line(
+        kind: type[BaseException], error: BaseException, traceback: TracebackType | None
+    ) -> None:
+        if not issubclass(kind, KeyboardInterrupt):
+            shown(kind, error, traceback)
+            return
+        print(f"{Path(sys.argv[0]).name}: interrupted", file=sys.stderr)
+        stopped.append(True)
+
+    def with_its_status() -> None:
+        if stopped:
+            for stream in (sys.stdout, sys.stderr):
+                stream.flush()
+            os._exit(INTERRUPTED)
+
+    atexit.register(with_its_status)
+    sys.excepthook = one_line
+
+
+interrupted_in_one_line()  # on import: each benchmark imports this module before anything heavy
 
 
 class ArgumentParser(argparse.ArgumentParser):

@@ -25,6 +25,10 @@ nothing was kept, exit 130, whether it reached this process, its forked child or
 
 from __future__ import annotations
 
+# first, before torch and Lightning load: a Ctrl-C from here on is one line, exit 130
+from one_line_errors import ArgumentParser  # beside this script
+
+# isort: split
 # before torch: ffade's import takes back, as the process ends, the empty
 # $TMPDIR/torchinductor_<user> folder torch's import makes (ffade/inductor_cache.py)
 import ffade  # noqa: F401
@@ -48,7 +52,6 @@ import numpy as np
 import torch
 import yaml
 from lightning.pytorch import Callback
-from one_line_errors import ArgumentParser  # beside this script
 from temporary_runs import INTERRUPTED, stopped, temporary_runs  # beside this script
 
 REPO = Path(__file__).resolve().parents[1]

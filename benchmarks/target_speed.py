@@ -16,6 +16,10 @@ Ctrl-C or SIGTERM ends it with one line, exit 130 (its compile cache folder dele
 
 from __future__ import annotations
 
+# first, before torch and Lightning load: a Ctrl-C from here on is one line, exit 130
+from one_line_errors import ArgumentParser  # beside this script
+
+# isort: split
 # before torch: ffade's import takes back, as the process ends, the empty
 # $TMPDIR/torchinductor_<user> folder torch's import makes (ffade/inductor_cache.py)
 import ffade  # noqa: F401
@@ -33,7 +37,6 @@ from typing import Any
 
 import torch
 from discovery import digits_task  # benchmarks/discovery.py, beside this script
-from one_line_errors import ArgumentParser  # beside this script
 
 from ffade import registry
 from ffade.auto_batch import probe_batch_size

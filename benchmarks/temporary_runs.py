@@ -16,12 +16,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from lightning.pytorch.utilities.exceptions import SIGTERMException
+from one_line_errors import INTERRUPTED  # beside this script
 
 from ffade.interrupts import sigterm_as_ctrl_c
 from ffade.run_base import TEMPORARY_RUNS
-
-INTERRUPTED = 130
-"""The shell's status for a command ended by Ctrl-C (128 + SIGINT)."""
 
 
 def stopped(error: BaseException) -> bool:

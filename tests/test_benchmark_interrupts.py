@@ -224,3 +224,40 @@ def test_target_speed_ctrl_c_is_one_line(monkeypatch, capsys) -> None:
         ended = "KeyboardInterrupt"
     assert ended == 130
     assert capsys.readouterr().err == "target_speed.py: interrupted\n"
+
+
+LOADING_TORCH = '''
+import importlib.abc, pathlib, sys, time
+
+class Loading(importlib.abc.MetaPathFinder):
+    """torch's import, as it starts: touches LOADING, then sleeps till a Ctrl-C ends it."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch":
+            pathlib.Path({loading!r}).touch()
+            time.sleep(120)
+
+sys.meta_path.insert(0, Loading())
+'''
+
+
+@pytest.mark.parametrize("script", ["discovery.py", "coverage.py"])
+def test_ctrl_c_while_torch_loads_is_one_line(tmp_path, script: str) -> None:
+    """Ctrl-C in a benchmark's first seconds, torch and Lightning still importing, printed a
+    KeyboardInterrupt traceback (Python's status for an uncaught Ctrl-C): the README promises one
+    line and exit 130, as ``ffade`` says it. The import is held where it starts (a
+    ``sitecustomize`` on PYTHONPATH, as Python runs one at start-up) until the Ctrl-C comes."""
+    loading = tmp_path / "loading"
+    (tmp_path / "sitecustomize.py").write_text(LOADING_TORCH.format(loading=str(loading)))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    command = [sys.executable, str(REPO / "benchmarks" / script), "--task", "synthetic"]
+    with subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True) as bench:
+        deadline = time.monotonic() + 120
+        while not loading.exists():
+            assert bench.poll() is None and time.monotonic() < deadline, bench.stderr.read()
+            time.sleep(0.05)
+        bench.send_signal(signal.SIGINT)
+        err = bench.stderr.read()
+    assert "Traceback" not in err, err
+    assert err.splitlines() == [f"{script}: interrupted"], err
+    assert bench.returncode == 130, err
