@@ -1088,6 +1088,14 @@ def test_a_stage_on_two_processes_stops_the_loop_before_anything_runs(
     [
         ("model: {}\n", "unknown key 'model'; allowed: regions, default"),
         ("regions: [{rank: 1, priority: urgent}]\n", "regions[0]: priority 'urgent'"),
+        (  # a misspelt key, named with the one meant, not dropped
+            "regions: [{rank: 1, priorty: high}]\n",
+            "regions[0]: unknown key 'priorty' (did you mean 'priority'?); allowed: id, rank",
+        ),
+        (
+            "regions: [{rnak: 1, priority: high}]\n",
+            "regions[0]: unknown key 'rnak' (did you mean 'rank'?)",
+        ),
         ("regions: [{rank: 0, priority: high}]\n", "regions[0]: rank 0 must be a whole number"),
         ("regions: [{priority: high}]\n", "regions[0]: name the rule with exactly one of"),
         (  # the same rank twice is a mistake on any run: said before the discovery's minutes

@@ -294,7 +294,10 @@ def _checked_concepts(path: Path, data: Any) -> dict[Any, list[Any]]:
     if not isinstance(data, dict):
         raise FfadeError(f"{path}: expected a mapping with keys run, concepts and regions")
     missing = [k for k in ("run", "threshold", "min_evaluations", "concepts") if k not in data]
-    if missing and _is_priorities_file(data):
+    if missing and _is_priorities_file(data, missing):
+        from ffade.feedback.priorities_file import check_priorities  # it imports this module
+
+        check_priorities(data, str(path))  # its misspelt key ('rnak') named here, not later
         raise FfadeError(
             f"{path} is a priorities file (regions by rank, id or state), not a feedback.yaml: "
             f"apply it with `ffade feedback RUN_DIR --from {shell_path(path)}`, which writes "
@@ -334,13 +337,12 @@ def refuse_another_concept_order(
         )
 
 
-def _is_priorities_file(data: dict[Any, Any]) -> bool:
-    """Whether a mapping reads as ``ffade feedback --from``'s input: a ``default`` or an entry
-    naming its region by ``rank`` or ``contains``, which no feedback.yaml has."""
+def _is_priorities_file(data: dict[Any, Any], missing: list[str]) -> bool:
+    """Whether a mapping reads as ``ffade feedback --from``'s input: a ``default``, an entry with
+    ``rank`` or ``contains``, or ``regions`` alone (``rnak: 1`` was told "'run' is missing")."""
     entries = data.get("regions") if isinstance(data.get("regions"), list) else []
-    return "default" in data or any(
-        isinstance(e, dict) and ("rank" in e or "contains" in e) for e in entries
-    )
+    named = any(isinstance(e, dict) and ("rank" in e or "contains" in e) for e in entries)
+    return "default" in data or named or (len(missing) == 4 and "regions" in data)
 
 
 def _read_region_entry(entry: Any, where: str, concepts: dict[Any, list[Any]]) -> RegionFeedback:

@@ -7,6 +7,7 @@ file's format and its checks are in that module's docstring.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -139,7 +140,10 @@ def check_priorities(
     if {"task", "evaluations"} <= set(unknown):  # a run's summary.json or report data
         raise FfadeError(f"{path}: a run's summary, not a priorities file (regions, default)")
     if unknown:
-        raise FfadeError(f"{path}: unknown key {unknown[0]!r}; allowed: regions, default{_SAVED}")
+        hint = _meant(unknown[0], ("regions", "default", *_SAVED_KEYS))
+        raise FfadeError(
+            f"{path}: unknown key {unknown[0]!r}{hint}; allowed: regions, default{_SAVED}"
+        )
     if not isinstance(data, dict) or not isinstance(data.get("regions"), list):
         raise FfadeError(
             f"{path}: expected a mapping with a 'regions' list, e.g. "
@@ -154,8 +158,8 @@ def check_priorities(
         extra = sorted(set(entry) - set(ENTRY_KEYS) - set(_INFORMATIONAL))
         if extra:
             raise FfadeError(
-                f"{where}: unknown key {extra[0]!r}; allowed: {', '.join(ENTRY_KEYS)}"
-                + _saved_also(_INFORMATIONAL)
+                f"{where}: unknown key {extra[0]!r}{_meant(extra[0], ENTRY_KEYS)}; "
+                f"allowed: {', '.join(ENTRY_KEYS)}" + _saved_also(_INFORMATIONAL)
             )
         if "priority" not in entry:
             raise FfadeError(f"{where}: 'priority' is missing; give one of {', '.join(PRIORITIES)}")
@@ -197,6 +201,15 @@ _INFORMATIONAL = (
     "allowed",
 )
 """Keys feedback.yaml adds to an entry; accepted and ignored, so it can serve as a --from file."""
+
+
+def _meant(key: object, keys: Sequence[str]) -> str:
+    """`` (did you mean 'priority'?)`` for a misspelt key (``priorty``, ``rnak``): the line named
+    the key and listed the allowed ones, leaving the reader to spot which was meant. The keys
+    are few and unlike each other, so difflib's default cutoff, looser than concept labels'
+    :func:`~ffade.concept_names.did_you_mean`, catches ``rnak`` without steering ``colour``."""
+    close = difflib.get_close_matches(str(key), list(keys), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _saved_also(keys: Sequence[str]) -> str:

@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from ffade.devices import usable_device
 from ffade.disjoint import check_exported
 from ffade.environment import package_versions
 from ffade.errors import FfadeError
@@ -282,6 +283,7 @@ def run_check(
         with target_setup_errors():
             given = target_spec.get("name") if target is not None else None
             with _from_suite(suite_path, given):
+                _check_device(target_spec)
                 tasks = split_tasks(dict(suite.task, target=target_spec), read_heldout=False)
                 dataset = suite.task["dataset"]["name"]
                 check_exported(
@@ -296,6 +298,15 @@ def run_check(
         with written(junit, "--junit"):  # the table is printed: the file's failure, said
             write_junit(results, junit, tested, time.monotonic() - started, classname=name)
     return results
+
+
+def _check_device(target_spec: dict[str, Any]) -> None:
+    """The target's ``device``, refused before the target is built with the fix a check's user
+    types: the target's own check said "set device: cpu", a config key ``ffade check`` has none
+    of, whether the device came from the suite or from ``--target-arg device=cuda``."""
+    if "device" in target_spec["args"]:
+        owner = f"target '{target_spec.get('name')}'"
+        usable_device(target_spec["args"]["device"], owner, fix="give --target-arg device=cpu")
 
 
 @contextmanager

@@ -1043,3 +1043,36 @@ def test_notes_and_warnings_about_the_run_quote_its_paths(
         f"ffade: warning: {shlex.quote(str(spaced / 'summary.json'))} says 1000 evaluations "
         f"but {logged} holds 999; feedback counts the log's",
     ]
+
+
+@pytest.mark.parametrize(
+    ("entry", "says"),
+    [
+        ("{rank: 1, priorty: high}", "unknown key 'priorty' (did you mean 'priority'?)"),
+        ("{rnak: 1, priority: high}", "unknown key 'rnak' (did you mean 'rank'?)"),
+    ],
+)
+def test_a_misspelt_key_in_a_priorities_file_is_named_by_every_reader(
+    run: Path, tmp_path: Path, in_process, entry: str, says: str
+) -> None:
+    """`priorty: high` or `rnak: 1` in a priorities file: one line naming the file, the entry,
+    the key and the one meant, from ``ffade feedback --from``, the fine-tuner's ``feedback``
+    option and ``ffade.mitigate``, before any work. The fine-tuner said "key 'run' is missing;
+    `ffade feedback` writes it" of the `rnak` file, and no reader suggested the key meant."""
+    import ffade
+
+    priorities = tmp_path / "priorities.yaml"
+    priorities.write_text(f"regions:\n  - {entry}\n")
+    line = f"{priorities}: regions[0]: {says}; allowed: id, rank, contains, priority, note"
+    code, stdout, err = in_process("feedback", str(run), "--from", str(priorities))
+    assert (code, stdout) == (2, "") and err.startswith(f"ffade: error: {line}"), err
+    assert err.count("\n") == 1 and not (run / "feedback.yaml").exists()
+    mitigate = REPO / "configs" / "mitigate_digits.yaml"
+    fit = ["fit", "--config", str(mitigate), "--model.init_args.run", str(run)]
+    code, _, err = in_process(*fit, "--model.init_args.feedback", str(priorities))
+    assert code != 0 and err.startswith(f"ffade: error: {line}"), err
+    assert err.count("\n") == 1
+    with pytest.raises(FfadeError) as error:
+        ffade.mitigate(run, yaml.safe_load(priorities.read_text()), save_dir=tmp_path / "fits")
+    assert str(error.value).startswith(f"priorities: regions[0]: {says}; allowed: id, rank")
+    assert not (run / "feedback.yaml").exists() and not (tmp_path / "fits").exists()

@@ -79,8 +79,8 @@ def test_a_mapping_is_read_as_the_file_and_named_priorities(
     with pytest.raises(FfadeError) as error:
         read_priorities({"regionz": []}, landscape, regions)
     assert str(error.value) == (
-        "priorities: unknown key 'regionz'; allowed: regions, default (and, not read, a saved "
-        "feedback.yaml's run, threshold, min_evaluations, slices, concepts)"
+        "priorities: unknown key 'regionz' (did you mean 'regions'?); allowed: regions, default "
+        "(and, not read, a saved feedback.yaml's run, threshold, min_evaluations, slices, concepts)"
     )
 
 
@@ -119,7 +119,10 @@ def test_contains_naming_no_concept_is_the_neutral_state(run: Path, regions: lis
 @pytest.mark.parametrize(
     ("entries", "message"),
     [
-        ([{"rank": 1, "prio": "high"}], "regions[0]: unknown key 'prio'; allowed: id, rank"),
+        (
+            [{"rank": 1, "prio": "high"}],
+            "regions[0]: unknown key 'prio' (did you mean 'priority'?); allowed: id",
+        ),
         ([{"rank": 1}], "regions[0]: 'priority' is missing; give one of high, medium, low, skip"),
         ([{"rank": 1, "priority": "urgent"}], "priority 'urgent' is not allowed; choose high"),
         # YAML's null and true, not Python's None and True (said of `priority: null`)
@@ -185,7 +188,10 @@ def test_the_rank_error_says_how_many_regions_there_are(
         ({"regions": [], "default": "never"}, "default: priority 'never' is not allowed"),
         ({"regions": [], "default": None}, "default: priority null is not allowed"),
         # a misspelt 'regions' is named as the typo it is, not as a missing list
-        ({"regionz": [{"rank": 1, "priority": "high"}]}, "unknown key 'regionz'; allowed: regions"),
+        (
+            {"regionz": [{"rank": 1, "priority": "high"}]},
+            "unknown key 'regionz' (did you mean 'regions'?); allowed",
+        ),
         # --from RUN/summary.json: said 'unknown key budget'
         ({"budget": 10, "evaluations": 10, "task": {}}, "a run's summary, not a priorities file"),
     ],

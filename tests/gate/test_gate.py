@@ -1275,7 +1275,11 @@ def test_export_of_a_fine_tune_says_what_it_is(run_dir: Path, tmp_path: Path, ca
 def test_a_target_that_cannot_run_here_exits_2_not_1(suite_path: Path, capsys) -> None:
     assert main(["check", "--suite", str(suite_path), "--target-arg", "device=cuda"]) == 2
     err = capsys.readouterr().err.strip()
-    assert "cuda" in err.lower() and "\n" not in err
+    # the fix as a check's user types it (it said "set device: cpu", a key check has none of)
+    assert err.startswith(f"ffade: error: {suite_path}: target '"), err
+    assert "device 'cuda': this machine has 0 cuda device(s) torch can use; give " in err
+    assert "give --target-arg device=cpu (or install a torch build for it)" in err
+    assert "set device" not in err and "\n" not in err
 
 
 @pytest.mark.gpu
