@@ -19,6 +19,22 @@ import yaml
 
 from ffade.errors import FfadeError, as_written
 from ffade.feedback.grid_indices import check_allowed, check_states
+from ffade.feedback.priorities_file import check_priorities
+from ffade.feedback.priority_levels import (  # re-exported: where callers import them
+    PRIORITIES as PRIORITIES,
+)
+from ffade.feedback.priority_levels import (
+    PRIORITY_WEIGHTS as PRIORITY_WEIGHTS,
+)
+from ffade.feedback.priority_levels import (
+    SHORT as SHORT,
+)
+from ffade.feedback.priority_levels import (
+    check_priority as check_priority,
+)
+from ffade.feedback.priority_levels import (
+    priority_named as priority_named,
+)
 from ffade.records import read_summary, write_text_atomic
 from ffade.shell_words import shell_path
 from ffade.summarize.grid import read_grid
@@ -31,34 +47,6 @@ from ffade.yamlfile import FAST_DUMPER, read_yaml
 
 FEEDBACK_FILE = "feedback.yaml"
 """Where ``ffade feedback`` saves priorities, inside the run directory."""
-
-PRIORITY_WEIGHTS = {"high": 3.0, "medium": 2.0, "low": 1.0, "skip": 0.0}
-"""Each priority and how much training weight it asks for (skip: none); most important first."""
-
-PRIORITIES = tuple(PRIORITY_WEIGHTS)
-
-
-SHORT = {p[0]: p for p in PRIORITIES}
-"""One-letter priorities: h, m, l, s."""
-
-
-def priority_named(text: str) -> str | None:
-    """The priority ``text`` names, by word or first letter, in any case, with spaces around
-    (``High``, `` m ``); None if it names none. The one reading of a priority: the prompt's
-    answers and a file's (``--from``, feedback.yaml) mean the same ("h" was refused in a file)."""
-    answer = text.strip().lower()
-    return answer if answer in PRIORITY_WEIGHTS else SHORT.get(answer)
-
-
-def check_priority(value: Any, where: str) -> str:
-    """The priority ``value`` names, or a one-line error saying which ones exist."""
-    priority = priority_named(value) if isinstance(value, str) else None
-    if priority is not None:
-        return priority
-    raise FfadeError(
-        f"{where}: priority {as_written(value)} is not allowed; choose {', '.join(PRIORITIES)} "
-        f"(or {', '.join(SHORT)})"
-    )
 
 
 @dataclass
@@ -295,8 +283,6 @@ def _checked_concepts(path: Path, data: Any) -> dict[Any, list[Any]]:
         raise FfadeError(f"{path}: expected a mapping with keys run, concepts and regions")
     missing = [k for k in ("run", "threshold", "min_evaluations", "concepts") if k not in data]
     if missing and _is_priorities_file(data, missing):
-        from ffade.feedback.priorities_file import check_priorities  # it imports this module
-
         check_priorities(data, str(path))  # its misspelt key ('rnak') named here, not later
         raise FfadeError(
             f"{path} is a priorities file (regions by rank, id or state), not a feedback.yaml: "

@@ -16,7 +16,7 @@ import numpy as np
 
 from ffade.concept_names import grid_index, unknown_concept
 from ffade.errors import FfadeError, as_written
-from ffade.feedback.priorities import PRIORITIES, check_priority
+from ffade.feedback.priority_levels import PRIORITIES, check_priority
 from ffade.shell_words import shell_path
 from ffade.summarize.landscape import Landscape
 from ffade.summarize.regions import Region
