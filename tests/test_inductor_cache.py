@@ -27,6 +27,7 @@ def imported(tmp_path: Path, code: str = "") -> list[str]:
     return sorted(p.name for p in tmp_path.iterdir())
 
 
+@pytest.mark.slow
 def test_importing_ffade_leaves_no_empty_torchinductor_folder(tmp_path: Path) -> None:
     """Lightning's import (torch._dynamo's) left an empty torchinductor_root behind, every time."""
     assert imported(tmp_path) == []

@@ -131,6 +131,7 @@ def test_a_rerun_of_an_in_process_instances_config_says_to_register_an_instance(
     )
 
 
+@pytest.mark.slow
 def test_the_python_call_it_shows_holds_a_quoted_path_as_python(tmp_path) -> None:
     """The call to copy held the config's path in hand-written quotes: under a folder named
     "it's", ``['fit', '--config', '/…/it's/…']`` was no Python at all. Each shown call now

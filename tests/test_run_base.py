@@ -163,6 +163,7 @@ def test_the_resume_command_names_a_relative_run_by_its_absolute_path(
     assert line.endswith(f"resume it with: ffade fit --config {run}/config.yaml --ckpt_path {run}")
 
 
+@pytest.mark.slow
 def test_a_crashed_run_closes_its_traceback_with_where_it_is_and_how_to_resume(
     tmp_path: Path,
 ) -> None:

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import REPO
 
 SCRIPT = """
@@ -36,6 +38,7 @@ print("the script went on")
 """
 
 
+@pytest.mark.slow
 def test_sigterm_while_a_called_run_loads_its_model_ends_the_script_with_status_1(
     tmp_path: Path,
 ) -> None:

@@ -151,6 +151,7 @@ def test_a_resume_on_a_folder_changed_since_is_one_error_line(tmp_path: Path) ->
     assert summary["inputs_digest"] == searched and summary["evaluations"] == 60
 
 
+@pytest.mark.slow
 def test_an_old_checkpoint_resumed_in_its_own_pinned_run_is_checked_too(tmp_path: Path) -> None:
     """A checkpoint saved before checkpoints kept the inputs' digest is checked against its run's
     summary.json; resumed into its own directory (its config.yaml pins ``version: 0``), the

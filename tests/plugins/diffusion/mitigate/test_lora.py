@@ -630,6 +630,7 @@ def test_a_run_on_a_target_with_a_lora_already_loaded_is_refused_in_one_line(
     assert not list(tmp_path.rglob("pytorch_lora_weights.safetensors"))[1:]  # only the first
 
 
+@pytest.mark.slow
 def test_alpha_keeps_the_type_it_was_given() -> None:
     """`alpha: float` turned 8 into 8.0 (config.yaml, mitigation.json's `lora`) and an error
     line's `alpha 0` into `got 0.0`: the number is kept as typed. Run as typed: in pytest's own
