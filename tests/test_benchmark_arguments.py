@@ -370,6 +370,7 @@ def test_target_speed_compiles_into_a_folder_it_removes(monkeypatch, tmp_path) -
         assert os.environ["TORCHINDUCTOR_CACHE_DIR"] == chosen
 
 
+@pytest.mark.slow
 def test_scaling_says_in_one_line_when_its_one_process_run_fails(
     monkeypatch, capsys, tmp_path
 ) -> None:

@@ -726,6 +726,7 @@ def test_a_run_directory_that_holds_a_run_is_never_written_over(tmp_path: Path) 
     assert json.loads((run / "summary.json").read_text())["status"] == "finished"
 
 
+@pytest.mark.slow
 def test_constructor_errors_are_one_line_too(tmp_path: Path) -> None:
     """Also the one refusal from a process of its own: nothing before the line, not even
     Lightning's "Seed set to 0"."""

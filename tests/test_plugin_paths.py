@@ -9,6 +9,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 import yaml
 
 from ffade.same_run import check_same_run
@@ -100,6 +101,7 @@ def test_a_runs_target_weights_are_found_when_it_resumes_from_another_directory(
     assert again["status"] == "finished" and again["evaluations"] == 400
 
 
+@pytest.mark.slow
 def test_every_missing_data_file_says_where_a_relative_path_was_read(tmp_path: Path) -> None:
     """A plugin's missing data file (a dataset's, a ratings file) said only the path as typed
     ("path 'data/news.jsonl' does not exist"), where a missing weights file said where it was

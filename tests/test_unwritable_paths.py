@@ -119,6 +119,7 @@ def test_report_of_a_read_only_run_elsewhere_asks_for_no_tensorboard_first(
     assert not out.exists() and sorted(p.name for p in run.iterdir()) == before
 
 
+@pytest.mark.slow
 def test_a_file_one_may_not_read_is_one_line_too(run_dir: Path, tmp_path: Path) -> None:
     """The same handler meets a config one may not read: the line must not say "write to"."""
     config = write_config(tmp_path / "c.yaml", explorer="ffade.explore.RandomExplorer", budget=40)

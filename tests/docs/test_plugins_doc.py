@@ -130,6 +130,7 @@ def test_the_example_package_installs_lists_and_runs(
     assert (tmp_path / "runs" / "ffade" / "version_0" / "report.md").is_file()
 
 
+@pytest.mark.slow
 def test_the_example_package_runs_uninstalled_by_import_path(tmp_path: Path) -> None:
     """docs/plugins.md: try.yaml names each plugin module:Class; run from ffade-points/, the
     ffade command imports ffade_points from there, with no install and no PYTHONPATH."""

@@ -215,6 +215,7 @@ def test_ctrl_c_while_a_finished_search_draws_its_examples_keeps_it_finished(
     assert summary["status"] == "finished" and summary["evaluations"] == 64
 
 
+@pytest.mark.slow
 def test_an_explorer_with_max_epochs_minus_1_ends_when_its_budget_is_spent(
     tmp_path: Path,
 ) -> None:

@@ -251,6 +251,7 @@ def test_with_both_streams_redirected_the_person_still_sees_the_questions(
     assert answers == [(regions[0].id, "medium")]
 
 
+@pytest.mark.slow
 def test_a_second_session_never_saves_over_the_first_ones_answers(
     run: Path, regions: list[Region]
 ) -> None:

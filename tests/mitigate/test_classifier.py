@@ -812,6 +812,7 @@ def test_a_relative_run_is_recorded_as_an_absolute_path(digits_run: Path, tmp_pa
         assert record["feedback"] == str((run / "feedback.yaml").resolve()), name
 
 
+@pytest.mark.slow
 def test_a_fine_tunes_config_yaml_resumes_from_any_directory(
     digits_run: Path, tmp_path: Path
 ) -> None:
