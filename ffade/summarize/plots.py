@@ -294,7 +294,8 @@ def _heatmap(
     ax.set_xlabel(axis_label(view.labels[0]))
     ax.set_ylabel(axis_label(view.labels[1]))
     label = name  # a failure rate of 1 evaluation read as strongly as one of hundreds
-    label += f" (grey: not evaluated{hatch_few(ax, view.evaluations)})" * (kind == "failure")
+    if kind == "failure":  # a probability's cells are not rates: nothing to hatch
+        label += f" (grey: not evaluated{hatch_few(ax, view.evaluations)})"
     figure.colorbar(image, ax=ax, label=label)
     return figure
 

@@ -98,3 +98,16 @@ def test_a_heatmap_of_well_measured_cells_neither_hatches_nor_mentions_it(make_r
     figure = plot_landscape(load_landscape(run))
     assert hatched(figure.axes[0]) == []
     assert figure.axes[1].get_ylabel() == "failure rate (grey: not evaluated)"
+
+
+def test_a_policy_heatmap_hatches_nothing(make_run) -> None:
+    """Hatching marks failure rates resting on few evaluations; a probability is no such rate
+    (its colour bar says nothing of hatching), so few-evaluation cells stay plain there."""
+    counts = {(0, 0): (1, 1), (1, 0): (FEW_EVALUATIONS - 1, 0)}
+    policy = np.full((2, 2), 0.25)
+    run = make_run(
+        "policy", {"a": [0, 1], "b": [0, 1]}, lambda s: counts.get(s, (0, 0)), policy=policy
+    )
+    figure = plot_landscape(load_landscape(run), kind="policy")
+    assert hatched(figure.axes[0]) == []
+    assert "hatched" not in figure.axes[1].get_ylabel()
