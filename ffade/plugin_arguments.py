@@ -124,6 +124,13 @@ def check_numbers(
         )
 
 
+def led_by(plugin: str, message: str) -> str:
+    """``message`` led by ``plugin`` (``"dataset 'yours'"``) unless it starts with it already: a
+    constructor's ``ValueError`` may name its plugin itself (``self.plugin_name``), and its one
+    line says the name once, so :func:`name_by_key` finds the argument after it."""
+    return message if message.startswith(plugin) else f"{plugin}: {message}"
+
+
 def name_by_key(error: Exception, kind: str, params: Mapping[str, Any], where: str) -> Exception:
     """``error`` from a plugin's own check of one of its arguments (``dataset 'synthetic':
     num_inputs must be ...``) with that argument named as the config spells it (``dataset

@@ -25,7 +25,7 @@ from ffade.function_hint import wrap_function_hint
 from ffade.grid_words import yaml_words_hint
 from ffade.installed_plugins import distribution, entries
 from ffade.plugin_api import Concept, Dataset, Reward, Target
-from ffade.plugin_arguments import check_defined, check_numbers, check_switches, name_by_key
+from ffade.plugin_arguments import check_defined, check_numbers, check_switches, led_by, name_by_key
 from ffade.plugin_checks import check_constructed, declared_kinds
 from ffade.plugin_groups import unknown_name
 from ffade.written import a_type
@@ -362,7 +362,7 @@ def create(
     except (TypeError, ValueError) as exc:
         check_numbers(kind, name, params, init_args, where)  # the likelier cause, in our words
         # torch's own errors carry its C++ stack below the first line (num_inputs: 1e30)
-        said = PluginError(f"{kind} '{name}': {first_line(exc)}")
+        said = PluginError(led_by(f"{kind} '{name}'", first_line(exc)))
         raise name_by_key(said, kind, params, where) from exc
     except Exception as exc:  # a bug of its own: the traceback stays, and says whose it is
         try:  # unless a number argument is none (``seed: x``: torch's RuntimeError)

@@ -232,3 +232,30 @@ def test_a_built_plugins_check_task_names_its_argument_by_the_configs_key() -> N
     with pytest.raises(FfadeError) as error:
         build_task(spec, task_key=None)  # no key: the plugin's own words
     assert str(error.value) == f"target 'synthetic': {said}"
+
+
+class _SelfNamed(Dataset):
+    """A dataset whose constructor raises a ValueError led by its own name, as docs/plugins.md
+    shows (``f"dataset '{self.plugin_name}': num_inputs must be ..."``)."""
+
+    def __init__(self, num_inputs: int = 4, seed: int = 0) -> None:
+        if num_inputs < 1:
+            raise ValueError(f"dataset '{self.plugin_name}': num_inputs must be at least 1")
+        super().__init__(seed)
+
+    def split(self, name: str) -> list:
+        return []
+
+
+def test_a_constructors_value_error_that_names_its_plugin_says_the_name_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A constructor's ValueError already led by the plugin's name was led by it again
+    (``dataset 'self_named': dataset 'self_named': num_inputs ...``), which also kept its
+    argument from being named by the config's key; it is said once, with the key."""
+    monkeypatch.setitem(registry._registered, ("dataset", "self_named"), _SelfNamed)
+    with pytest.raises(FfadeError) as error:
+        create("dataset", "self_named", {"num_inputs": 0}, "model.init_args.task.dataset")
+    assert str(error.value) == (
+        "dataset 'self_named': model.init_args.task.dataset.args.num_inputs must be at least 1"
+    )

@@ -45,17 +45,20 @@ def in_process_name(kind: str, plugin: Any, label: Any = None) -> str:
     A new one gets its own label (a concept instance's, or the ``label`` a concept class is
     given in its args), else its class's name in snake case, with a number added when the name
     is taken. The same object keeps its name, but for each label it is given its own: one
-    concept class used twice, labelled ``tilt`` and ``slide``, goes by both.
+    concept class used twice, labelled ``tilt`` and ``slide``, goes by both, and given with no
+    label it goes by its class's name, not by a label an earlier call gave it (a concept's name
+    is its label, which the run's report shows).
     """
     cls = plugin if inspect.isclass(plugin) else type(plugin)
     base = getattr(plugin, "label", None) if not inspect.isclass(plugin) else label
     labelled = isinstance(base, str) and bool(base)
+    base = base if labelled else snake_case(cls.__name__)
     for info in registry.available(kind):
         same = registry.registered(kind, info.name) is plugin
-        mine = not labelled or re.fullmatch(rf"{re.escape(base)}(_\d+)?", info.name)
+        named = not (labelled or kind == "concept")  # another kind's name is no label
+        mine = named or re.fullmatch(rf"{re.escape(base)}(_\d+)?", info.name)
         if same and mine and info.distribution == registry.IN_PROCESS:
             return info.name
-    base = base if labelled else snake_case(cls.__name__)
     taken = {info.name for info in registry.available(kind)}
     name, number = base, 1
     while name in taken:
