@@ -151,11 +151,13 @@ def check_trainer_hardware(config: dict[str, Any], one_process: bool = False) ->
     finally:
         quiet.setLevel(level)
     if one_process and trainer.world_size > 1:
+        # devices 1 alone still makes a process per node: name every setting to change
+        fix = "trainer.devices 1" + (" and trainer.num_nodes 1" if trainer.num_nodes > 1 else "")
         raise ConfigError(
             f"trainer: devices {config.get('devices')!r} and num_nodes "
             f"{config.get('num_nodes', 1)!r} make {trainer.world_size} processes, and ffade loop "
-            "runs its stages in one; give trainer.devices 1, or run the stage as its own ffade "
-            "fit command (docs/scale.md)"
+            f"runs its stages in one; give {fix}, or run the stage as its own ffade fit command "
+            "(docs/scale.md)"
         )
 
 

@@ -1083,6 +1083,23 @@ def test_a_stage_on_two_processes_stops_the_loop_before_anything_runs(
     assert not (tmp_path / "loops").exists()
 
 
+def test_a_stage_on_two_nodes_is_told_to_give_one_node_too(tmp_path: Path, capsys) -> None:
+    """``num_nodes: 2`` (one device a node) makes two processes too; the line said only "give
+    trainer.devices 1", which the stage already had, so following it met the same line again."""
+    two_nodes = {"accelerator": "cpu", "devices": 1, "num_nodes": 2}
+    discover = shrink("quickstart.yaml", tmp_path / "two.yaml", {}, two_nodes)
+    mitigate = REPO / "configs" / "mitigate_digits.yaml"
+    config = write_loop(tmp_path, discover=discover, mitigate=mitigate)
+    assert main(["loop", "--config", str(config)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line == (
+        f"ffade: error: {discover}: trainer: devices 1 and num_nodes 2 make 2 processes, and "
+        "ffade loop runs its stages in one; give trainer.devices 1 and trainer.num_nodes 1, or "
+        "run the stage as its own ffade fit command (docs/scale.md)"
+    )
+    assert not (tmp_path / "loops").exists()
+
+
 @pytest.mark.parametrize(
     ("priorities", "says"),
     [
