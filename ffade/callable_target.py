@@ -94,6 +94,8 @@ class CallableTarget(Target):
             ``torch.nn.Module`` ``predict`` (None: torch's default).
     """
 
+    path_arguments = ("weights",)  # recorded absolute: a resume or export finds it from anywhere
+
     @checked_call  # CallableTarget(model, feature=...): one line naming what it takes
     def __init__(
         self,

@@ -295,7 +295,7 @@ def split_pairs(dataset: Dataset, split: str, first: int | None = None) -> list[
     """
     name = plugin_label(dataset)
     items = _split_of(dataset, split)
-    if first is not None and isinstance(items, Sequence):
+    if first is not None and _indexed(items):
         items = items[:first]
     try:
         items = list(items)
@@ -313,7 +313,13 @@ def split_sequence(dataset: Dataset, split: str) -> Sequence[Any]:
     decodes an image only when it is indexed), else :func:`split_pairs`' list. Check the pairs
     read from it with :func:`pairs_at`."""
     items = _split_of(dataset, split)
-    return items if isinstance(items, Sequence) else split_pairs(dataset, split)
+    return items if _indexed(items) else split_pairs(dataset, split)
+
+
+def _indexed(items: Any) -> bool:
+    """Whether a split is a sequence as docs/plugins.md says: ``len`` and indexing, slices
+    included; a class of those two methods that does not subclass ``Sequence`` was read whole."""
+    return isinstance(items, Sequence) or all(hasattr(items, m) for m in ("__len__", "__getitem__"))
 
 
 def _split_of(dataset: Dataset, split: str) -> Any:

@@ -203,6 +203,31 @@ def test_a_module_is_trainable_and_loads_weights(tmp_path: Path) -> None:
     assert torch.equal(zeroed.predict(torch.ones(1, 4)), torch.zeros(1, 3))
 
 
+LINEAR = torch.nn.Linear(2, 2)
+"""A module a config names by import path, as ``predict: "module:attribute"``."""
+
+
+def test_a_relative_weights_file_is_recorded_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`callable` took `weights` (a state-dict file) but did not list it in `path_arguments`, so a
+    run recorded `weights: net.pt` as typed and `ffade export RUN --slices regions` typed in
+    another folder stopped with `weights file 'net.pt' does not exist`; docs/plugins.md (Paths)
+    says the built-in targets' `weights` are recorded absolute."""
+    from ffade.task import absolute_plugin_paths
+
+    torch.save(LINEAR.state_dict(), tmp_path / "net.pt")
+    monkeypatch.chdir(tmp_path)
+    target = {"name": "callable", "args": {"predict": f"{__name__}:LINEAR", "weights": "net.pt"}}
+    recorded = absolute_plugin_paths({"target": target})
+    assert recorded == {("target", "args", "weights"): str(tmp_path / "net.pt")}
+    monkeypatch.chdir(tmp_path.parent)  # a later command, typed elsewhere, loads it
+    loaded = registry.create(
+        "target", "callable", {**target["args"], "weights": recorded[("target", "args", "weights")]}
+    )
+    assert torch.equal(loaded.model.weight, LINEAR.weight)
+
+
 def test_images_render_and_texts_describe_so_runs_save_examples() -> None:
     target = CallableTarget(lambda x: torch.zeros(len(x), 10))
     gray = torch.linspace(-1, 2, 2 * 8 * 8).reshape(2, 1, 8, 8)

@@ -673,3 +673,40 @@ def test_a_diverged_render_of_nan_pixels_is_saved_not_refused() -> None:
             return images
 
     assert rendered(Diverged(), [0, 1], 2).shape == (2, 3, 4, 4)  # type: ignore[arg-type]
+
+
+class _Photos:
+    """A split read lazily, as docs/plugins.md allows: len and indexing, slices included, with no
+    ``Sequence`` base class. It counts the inputs it reads."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.read = size, 0
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, index: int | slice) -> object:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self.size))]
+        if index >= self.size:
+            raise IndexError(index)
+        self.read += 1
+        return torch.zeros(2), 0
+
+
+def test_a_lazy_split_without_a_sequence_base_is_read_only_as_far_as_max_inputs() -> None:
+    """The page says a split may be any sequence (len and indexing) and is read only as far as a
+    run's max_inputs, but only a ``collections.abc.Sequence`` was cut first: a plain class of
+    ``__len__`` and ``__getitem__`` of 5000 inputs had all 5000 read for max_inputs 20."""
+    from ffade.plugin_api import Dataset
+    from ffade.plugin_checks import split_pairs, split_sequence
+
+    photos = _Photos(5000)
+
+    class Folder(Dataset):
+        def split(self, name: str) -> _Photos:
+            return photos
+
+    pairs = split_pairs(Folder(), "discovery", first=20)
+    assert len(pairs) == 20 and photos.read == 20
+    assert split_sequence(Folder(), "discovery") is photos and photos.read == 20
