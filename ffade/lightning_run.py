@@ -54,6 +54,7 @@ from ffade.run_dir_checks import (
     picks_version,
     refuse_a_file_on_the_way,
 )
+from ffade.run_length import MAX_EPOCHS_HELP, fill_max_epochs
 from ffade.run_lock import hold_run_dir, refuse_a_run_still_going, release_run_dir
 from ffade.said_once import say_notes
 from ffade.spawn_scratch import remove_spawn_scratch
@@ -97,6 +98,7 @@ class ExactArgumentParser(LightningArgumentParser):
         """Once every source is merged, before ``--print_config`` and validation: a plugin named
         anew drops the old one's arguments (:mod:`ffade.plugin_overrides`); :func:`use_root_dir`."""
         forget_replaced_plugin_args(cfg, getattr(self, "args", None))
+        fill_max_epochs(cfg)  # the model's own length, unless given: printed as it will run
         expand_run_folders(cfg.get("trainer"))
         use_root_dir(cfg.get("trainer"), getattr(self, "args", None), say=False)  # for print_config
         if hasattr(self, "print_config"):  # jsonargparse prints before it validates anything
@@ -193,6 +195,12 @@ class FfadeCLI(LightningCLI):
         (:data:`ffade.cli.NOT_FITTING`), yet LightningCLI built a jsonargparse parser for each
         of its four loops at every run's start, a third of a small run's time in-process."""
         return {"fit": LightningCLI.subcommands()["fit"]}
+
+    def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
+        """``--trainer.max_epochs``'s help says ffade's default, not Lightning's ("1000")."""
+        for action in parser._actions:
+            if action.dest == "trainer.max_epochs":
+                action.help = MAX_EPOCHS_HELP
 
     def instantiate_classes(self) -> None:
         """jsonargparse wraps a constructor's error in its own; unwrap ours, condense the rest,
@@ -352,7 +360,7 @@ def run_lightning(args: list[str] | dict[str, Any], ended_ok: bool = False) -> L
             LightningModule,
             subclass_mode_model=True,
             seed_everything_default=0,
-            trainer_defaults=trainer_defaults(),
+            trainer_defaults=trainer_defaults(max_epochs=None),  # filled: fill_max_epochs
             save_config_callback=AtomicSaveConfig,
             save_config_kwargs={"overwrite": True},
             parser_kwargs={"exit_on_error": False, "prog": "ffade"},
