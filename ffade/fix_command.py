@@ -8,12 +8,11 @@ where the run's target declares what it returns (summary.json's ``output_kind``)
 the shipped fine-tuner for it by class path, and the command works as typed. Torch-free: the
 feedback command with ``--no-examples`` imports no model.
 
-For a classifier the command also names its epochs: typed bare it trained ffade's default one
-(12 SGD steps on the digits fine-tuning split, the learning rate falling to 0 by the last), which
-three digits CNNs of one's own took from a targeted failure rate of 38.9% to 35.4%, 37.3% to
-33.2% and 62.9% to 41.8%, where ten epochs (``ffade.mitigate``'s default and
-``configs/mitigate_digits.yaml``'s) took them to 23.0%, 19.5% and 22.4%, clean accuracy kept
-within 0.3 points (docs/mitigation.md, Fixing your own run).
+For a classifier the command also names its epochs, the fine-tuner's own ten
+(:data:`ffade.run_length.FINETUNE_EPOCHS`): typed bare it trains them too now, but named, the
+line shows the reader how long it trains and the option that changes it. (It once trained the
+trainer's one there, an explorer's length, which fixed little: docs/mitigation.md, Fixing your
+own run.)
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ffade.run_length import FINETUNE_EPOCHS as FINETUNE_EPOCHS  # re-exported, as before
 from ffade.shell_words import shell_path
 
 FINETUNERS = {
@@ -30,15 +30,10 @@ FINETUNERS = {
 }
 """The shipped fine-tuner for each kind ffade's plugins declare, by the path a config names."""
 
-FINETUNE_EPOCHS = 10
-"""A classifier fine-tune's epochs where none are given: ``ffade.mitigate``'s default, and the
-``--trainer.max_epochs`` the printed command carries for a classifier (the trainer's own default,
-one, is an explorer's, which its budget ends)."""
-
 EPOCHS = {"class_scores": FINETUNE_EPOCHS}
-"""The epochs the printed command names, per kind; the text and image fine-tuners' recipes
-(``configs/text_mitigate.yaml``'s 3, ``t2i_mitigate.yaml``'s 150) are their models', not
-any model's, so their command names none."""
+"""The epochs the printed command names, per kind: the classifier's ``default_epochs``. The text
+and image fine-tuners declare theirs in their plugins (3 and 150), which this torch-free module
+does not import, so their command names none (typed bare, they train those)."""
 
 
 def fix_command(run_dir: str | Path, summary: dict[str, Any], feedback: str | Path | None) -> str:

@@ -54,6 +54,7 @@ from ffade.run_dir_checks import (
     picks_version,
     refuse_a_file_on_the_way,
 )
+from ffade.run_length import MAX_EPOCHS_HELP, fill_max_epochs
 from ffade.run_lock import hold_run_dir, refuse_a_run_still_going, release_run_dir
 from ffade.said_once import say_notes
 from ffade.spawn_scratch import remove_spawn_scratch
@@ -97,6 +98,7 @@ class ExactArgumentParser(LightningArgumentParser):
         """Once every source is merged, before ``--print_config`` and validation: a plugin named
         anew drops the old one's arguments (:mod:`ffade.plugin_overrides`); :func:`use_root_dir`."""
         forget_replaced_plugin_args(cfg, getattr(self, "args", None))
+        fill_max_epochs(cfg)  # the model's own length, unless given: printed as it will run
         expand_run_folders(cfg.get("trainer"))
         use_root_dir(cfg.get("trainer"), getattr(self, "args", None), say=False)  # for print_config
         if hasattr(self, "print_config"):  # jsonargparse prints before it validates anything
@@ -194,6 +196,12 @@ class FfadeCLI(LightningCLI):
         of its four loops at every run's start, a third of a small run's time in-process."""
         return {"fit": LightningCLI.subcommands()["fit"]}
 
+    def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
+        """``--trainer.max_epochs``'s help says ffade's default, not Lightning's ("1000")."""
+        for action in parser._actions:
+            if action.dest == "trainer.max_epochs":
+                action.help = MAX_EPOCHS_HELP
+
     def instantiate_classes(self) -> None:
         """jsonargparse wraps a constructor's error in its own; unwrap ours, condense the rest,
         but a constructor's bug (a NameError, say) keeps its traceback: it is no user's mistake
@@ -212,6 +220,7 @@ class FfadeCLI(LightningCLI):
         """Parse, then refuse keys jsonargparse drops without a word (``argz: {}``)."""
         super().parse_arguments(parser, args)
         parsed = self.config.get(self.config.get("subcommand") or "", Namespace())
+        fill_max_epochs(parsed)  # a Python call's dict: its section is parsed only as a whole
         refuse_data(parsed.get("data"))
         expand_run_folders(parsed.get("trainer"))  # config.yaml records the folder used
         use_root_dir(parsed.get("trainer"), args)  # may print a note
@@ -352,7 +361,7 @@ def run_lightning(args: list[str] | dict[str, Any], ended_ok: bool = False) -> L
             LightningModule,
             subclass_mode_model=True,
             seed_everything_default=0,
-            trainer_defaults=trainer_defaults(),
+            trainer_defaults=trainer_defaults(max_epochs=None),  # filled: fill_max_epochs
             save_config_callback=AtomicSaveConfig,
             save_config_kwargs={"overwrite": True},
             parser_kwargs={"exit_on_error": False, "prog": "ffade"},

@@ -40,10 +40,8 @@ def check_model_arguments(model: dict[str, Any]) -> type | None:
     module through jsonargparse with the types it declares (a dict stands in for a dataclass
     here) and reports it in its own words.
     """
-    module_name, _, name = str(model.get("class_path") or "").rpartition(".")
-    try:
-        cls = getattr(importlib.import_module(module_name), name)
-    except (ImportError, AttributeError, ValueError):
+    cls = class_at(model.get("class_path"))
+    if cls is None:
         return None  # jsonargparse already resolved it; nothing else to check here
     token = _ARGUMENTS_ONLY.set(True)
     try:
@@ -55,3 +53,13 @@ def check_model_arguments(model: dict[str, Any]) -> type | None:
     finally:
         _ARGUMENTS_ONLY.reset(token)
     return cls
+
+
+def class_at(class_path: Any) -> type | None:
+    """The class a config's ``class_path`` names (``None`` if it cannot be imported: jsonargparse
+    says so in its own words)."""
+    module_name, _, name = str(class_path or "").rpartition(".")
+    try:
+        return getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError, ValueError):
+        return None

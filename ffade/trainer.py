@@ -16,13 +16,15 @@ from ffade.errors import ConfigError
 from ffade.progress import BudgetProgressBar
 
 
-def trainer_defaults() -> dict[str, Any]:
+def trainer_defaults(max_epochs: int | None = 1) -> dict[str, Any]:
     """Explorers make their own data and end when the budget is spent: one 'epoch', logged per step.
 
+    ``ffade fit`` passes ``max_epochs=None``: once the config is parsed, the model's own length
+    fills it where nothing set it (:func:`ffade.run_length.fill_max_epochs`; a fine-tuner's ten).
     Fresh callback objects each call, so several runs in one process never share state.
     """
     return {
-        "max_epochs": 1,
+        "max_epochs": max_epochs,
         "logger": {
             "class_path": "lightning.pytorch.loggers.TensorBoardLogger",
             "init_args": {"save_dir": "runs", "name": "ffade"},

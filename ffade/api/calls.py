@@ -46,7 +46,6 @@ from ffade.errors import (
     shown,
     shown_as_ffade_lines,
 )
-from ffade.fix_command import FINETUNE_EPOCHS
 
 SEED_ENV = ("PL_GLOBAL_SEED", "PL_SEED_WORKERS")
 """What Lightning's seed_everything leaves in os.environ; a later seed_everything(None) reads it."""
@@ -220,12 +219,14 @@ def _fit_resumable(config: dict[str, Any], call: str, resuming: bool) -> Run:
         raise
 
 
-def _max_epochs(max_epochs: int | None, trainer: Any) -> int:
-    """The fine-tune's epochs: the keyword's, else ``trainer``'s ``max_epochs``, else 10. Both
-    given and different is refused: ``trainer={"max_epochs": 3}`` quietly won over the keyword
-    the README shows. (Alone, it was refused unless 10, the keyword's default then.)"""
+def _max_epochs(max_epochs: int | None, trainer: Any) -> int | None:
+    """The fine-tune's epochs: the keyword's, else ``trainer``'s ``max_epochs``, else None: the
+    fine-tuner's own ``default_epochs``, which ``ffade fit`` fills in (:mod:`ffade.run_length`;
+    the classifier's 10), so a call and the bare command train alike. Both given and different
+    is refused: ``trainer={"max_epochs": 3}`` quietly won over the keyword the README shows.
+    (Alone, it was refused unless 10, the keyword's default then.)"""
     if not isinstance(trainer, dict) or "max_epochs" not in trainer:
-        return FINETUNE_EPOCHS if max_epochs is None else max_epochs
+        return max_epochs
     in_trainer = trainer["max_epochs"]
     if max_epochs is None:
         return in_trainer  # a bad value: the trainer's checks say what is allowed
@@ -267,7 +268,9 @@ def mitigate(
         finetuner: "classifier", a class path (``ffade_text.mitigate.Seq2SeqFineTuner``), a
             FineTuner class, or ``{class_path, init_args}`` (without ``run``, ``feedback``).
         max_epochs: fine-tuning epochs (the Trainer's); default ``trainer``'s ``max_epochs``
-            if it has one, else 10; ``trainer`` may repeat it, not differ.
+            if it has one, else the fine-tuner's ``default_epochs`` (the classifier's 10, the
+            summarizer's 3, the LoRA's 150), as ``ffade fit`` trains it; ``trainer`` may repeat
+            it, not differ.
         seed, save_dir, name, trainer: as for :func:`discover`.
         threshold, min_evaluations, slices: how regions are found, as ``ffade report``'s
             options (``slices="regions"`` for a run with no failure rule, microscopic ones often).
@@ -316,7 +319,7 @@ def mitigate(
     # line, not priorities applied and "no example pictures: unknown target ..." said first
     check_plugins_known(run.summary.get("task") or {}, run.dir)
     model["init_args"].update(run=str(run.dir), feedback=str(feedback), **plain(finetuner_args))
-    trainer = {**(trainer or {}), "max_epochs": _max_epochs(max_epochs, trainer)}
+    trainer = {**(trainer or {}), "max_epochs": _max_epochs(max_epochs, trainer)}  # None: its own
     config = _config(model, seed, save_dir, name, trainer)  # its mistakes before any writing
     if ckpt_path is not None:
         config["ckpt_path"] = ckpt_path

@@ -5,7 +5,7 @@ its feedback (:mod:`.plan`), training pairs from the finetune split (:mod:`.data
 the heldout split (:mod:`.guard`), and mitigation.json. :class:`ClassifierFineTuner`
 (:mod:`.classifier`) trains classifiers with cross-entropy and SGD.
 
-Called, ``ffade.mitigate(run, priorities=None, *, finetuner="classifier", max_epochs=10, ...)``
+Called, ``ffade.mitigate(run, priorities=None, *, finetuner="classifier", max_epochs=None, ...)``
 is the Python API's :func:`ffade.api.calls.mitigate` (``help(ffade.api.calls.mitigate)``).
 """
 

@@ -20,7 +20,6 @@ before ``super().__init__``, which ``ffade loop`` then runs before its first sta
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict
 from functools import partial
 from typing import Any
@@ -34,12 +33,12 @@ from ffade.disjoint import keep_apart
 from ffade.distributed import SINGLE_PROCESS, trainer_ranks
 from ffade.errors import FfadeError, require_at_least, require_share
 from ffade.event_trim import trim_earlier_events
-from ffade.explore.stopping import SOME_LIMIT, TRAINER_STOPPED, trainer_stop_reason
 from ffade.interrupts import signals_held
 from ffade.mitigate.contract import check_fixes_kind, checked_loss
 from ffade.mitigate.data import SHARE_MEANS, TrainingBatch, TrainingPairs
 from ffade.mitigate.guard import GuardPairs, GuardResult, guard_pairs, measure, passing_inputs
 from ffade.mitigate.plan import MitigationPlan, check_trainable, make_plan, weights_per_priority
+from ffade.mitigate.stop_reason import training_stop_reason
 from ffade.mitigate.threads import TrainOnTargetThreads
 from ffade.mitigate.verdict import MODEL_FILE as MODEL_FILE  # re-exported, as before
 from ffade.mitigate.verdict import FixVerdict
@@ -47,6 +46,7 @@ from ffade.model_arguments import stop_after_argument_checks
 from ffade.records import MITIGATION_FILE, write_json_atomic
 from ffade.rng import rng_states, set_rng_states
 from ffade.run_base import RunModule
+from ffade.run_length import FINETUNE_EPOCHS
 from ffade.sigterm_step import stop_if_sigterm
 from ffade.task import Task, build_task
 
@@ -78,6 +78,10 @@ class FineTuner(FixVerdict, RunModule):
     """The targets' :attr:`~ffade.plugin_api.Target.output_kind` values this fine-tuner can fix
     ("class_scores", "texts", "images"), as a reward declares. Declared, a target of another kind
     is refused by ``setup`` and by ``ffade loop`` before its first stage; None (default): any."""
+    default_epochs: int = FINETUNE_EPOCHS
+    """Epochs ``ffade fit`` trains where no config or option sets ``trainer.max_epochs``
+    (:mod:`ffade.run_length`), and ``ffade.mitigate`` where no ``max_epochs`` is given: a
+    fine-tuner may declare its own, for its models."""
     check_target = staticmethod(check_trainable)
     """``(target, name)``: one line unless this fine-tuner can train the run's target; ``setup``
     calls it, and ``ffade loop`` before its first stage. A fine-tuner may check more or other."""
@@ -339,32 +343,13 @@ class FineTuner(FixVerdict, RunModule):
         self.after = self.measure_guard()
         self._stop_if_sigterm()  # one that came during the check's last batch
         self._log_guard(self.after, "after")
-        self.stop_reason = self.training_stop_reason()
+        self.stop_reason = training_stop_reason(self.trainer, self.global_step)
         with signals_held():  # never an interrupted run with a verdict's files
             self.result = self.decide()
             self.network.eval()  # handed back as targets hand it over: the same predictions
             if self.global_rank == 0:  # the same verdict on every rank: written once
                 write_json_atomic(self.run_dir / MITIGATION_FILE, self.result)
             self.end_run(self.result["status"])
-
-    def training_stop_reason(self) -> str:
-        """Why training ended (mitigation.json's ``stop_reason``). The fine-tune's length is what
-        Lightning plans and the cosine schedule is sized to: ``max_epochs``, or fewer steps where
-        ``max_steps`` says so. A trainer limit that ended it before (``max_time``, a callback)
-        left it mid-schedule: the verdict must not pass that off as the fine-tune asked for."""
-        trainer, step = self.trainer, self.global_step
-        planned = trainer.estimated_stepping_batches
-        if not math.isfinite(planned):  # no max_epochs: the limit that ended it was its length
-            return f"no max_epochs; {trainer_stop_reason(trainer)} after {step} steps"
-        if step < planned:  # Lightning counts the epoch it cut as done: max_epochs it was not
-            reason = trainer_stop_reason(trainer)
-            reason = f"{TRAINER_STOPPED} ({SOME_LIMIT})" if "max_epochs" in reason else reason
-            return f"{reason} after {step} of its {int(planned)} steps"
-        epochs, max_steps = trainer.max_epochs, trainer.max_steps
-        whole = math.inf if epochs in (None, -1) else epochs * trainer.num_training_batches
-        if max_steps not in (None, -1) and max_steps < whole:  # it set the length: no early end
-            return f"trainer.max_steps {max_steps} reached (fewer steps than max_epochs {epochs})"
-        return f"trainer.max_epochs {trainer.max_epochs} trained ({step} steps)"
 
     @override
     def on_fit_end(self) -> None:

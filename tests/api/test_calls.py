@@ -23,6 +23,7 @@ import ffade
 from ffade import registry
 from ffade.cli import main
 from ffade.errors import FfadeWarning
+from ffade.mitigate import ClassifierFineTuner
 from ffade.plugin_api import Reward, Scores
 from ffade.plugin_names import snake_case
 from tests.helpers import print_config_of_edited, synthetic_spec, write_config
@@ -784,6 +785,23 @@ def test_max_epochs_in_trainer_alone_sets_the_epochs(tmp_path: Path) -> None:
     small = {"max_finetune_inputs": 16, "guard_pairs": 16, "batch_size": 16}
     fix = ffade.mitigate(run, save_dir=tmp_path, trainer={"max_epochs": 1}, **small)
     assert "max_epochs: 1\n" in (fix.dir / "config.yaml").read_text()
+
+
+@pytest.mark.slow  # a discovery and a fine-tune: 12 s on two busy cores
+def test_mitigate_without_epochs_trains_the_fine_tuners_own(tmp_path: Path) -> None:
+    """Neither ``max_epochs`` nor ``trainer``'s: the fine-tuner's ``default_epochs`` (the
+    classifier's 10), which the bare ``ffade fit`` command trains too; recorded in config.yaml.
+    A ``max_steps`` beyond them does not lengthen them (left null, Lightning's max_epochs would
+    have been none, and this 12 steps of one batch an epoch)."""
+    torch.manual_seed(0)
+    module = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10))
+    run = ffade.discover(
+        task=ROTATED_DIGITS, target=module, explorer="grid", budget=24, save_dir=tmp_path
+    )
+    small = {"max_finetune_inputs": 16, "guard_pairs": 16, "batch_size": 16}
+    fix = ffade.mitigate(run, save_dir=tmp_path, trainer={"max_steps": 12}, **small)
+    assert fix.mitigation["training"]["epochs"] == ClassifierFineTuner.default_epochs == 10
+    assert "max_epochs: 10\n" in (fix.dir / "config.yaml").read_text()
 
 
 def test_an_accelerator_lightning_cannot_load_is_one_line(tmp_path: Path, capsys) -> None:

@@ -78,3 +78,24 @@ def test_the_docs_minimal_config_for_ones_own_run_fixes_it(
     args = ["fit", "--config", "mitigate_mine.yaml", "--trainer.max_epochs", "1", *SMALL]
     assert main(args) == 0
     assert (tmp_path / "runs/mitigate_mine/version_0/mitigation.json").is_file()
+
+
+@pytest.mark.slow  # two small fine-tunes, about 20 s of CPU
+@pytest.mark.parametrize(("given", "epochs"), [([], 10), (["--trainer.max_epochs", "2"], 2)])
+def test_a_bare_fine_tuner_command_trains_the_fine_tuners_own_epochs(
+    digits_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: list, epochs: int
+) -> None:
+    """Typed without ``--trainer.max_epochs`` (as docs or memory suggest), the command trained
+    the trainer's default one epoch, an explorer's length, which fixes little; now it trains the
+    fine-tuner's ten, as ``ffade.mitigate`` does, and records them. Epochs given still win."""
+    monkeypatch.chdir(tmp_path)
+    run = own_run(digits_run, tmp_path)
+    shutil.copy(digits_run / "feedback.yaml", run / "feedback.yaml")  # the answers, as saved
+    model = ["--model", "ffade.mitigate.ClassifierFineTuner", "--model.init_args.run", str(run)]
+    assert main(["fit", *model, *SMALL, *given]) == 0
+    fixed = tmp_path / "runs/ffade/version_0"
+    mitigation = json.loads((fixed / "mitigation.json").read_text())
+    assert mitigation["training"]["epochs"] == epochs  # one batch of 64 inputs each
+    assert mitigation["stop_reason"] == f"trainer.max_epochs {epochs} trained ({epochs} steps)"
+    assert json.loads((fixed / "summary.json").read_text())["epochs"] == epochs
+    assert yaml.safe_load((fixed / "config.yaml").read_text())["trainer"]["max_epochs"] == epochs

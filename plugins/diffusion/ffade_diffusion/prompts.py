@@ -112,6 +112,13 @@ class Prompt:
         return int.from_bytes(digest[:8], "little") & (2**63 - 1)
 
 
+def unchanged(prompt: Prompt) -> Prompt:
+    """The prompt with no concept applied: no slot words, no added words, the target's sampler."""
+    return replace(
+        prompt, slots=(), before="", after="", guidance_scale=None, num_inference_steps=None
+    )
+
+
 def tokenize_prompts(tokenizer: Any, texts: list[str], who: str, padding: Any = "max_length"):
     """Token ids (and attention mask) of each prompt as tensors, its length checked first.
 

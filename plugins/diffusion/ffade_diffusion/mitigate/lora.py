@@ -59,19 +59,13 @@ from ffade_diffusion.mitigate.images import (
 )
 from ffade_diffusion.mitigate.verdict import LORA_DIR as LORA_DIR  # re-exported, as before
 from ffade_diffusion.mitigate.verdict import LoRAVerdict
+from ffade_diffusion.prompts import unchanged
 
 KEPT_SHARE_MEANS = (
     "the share of each batch's pairs kept as they were: other grid states, taught what the UNet "
     "predicted before (keep_others)"
 )
 """What ``clean_share`` is with ``keep_others``: the core's "unchanged inputs" is its ``false``."""
-
-
-def unchanged(prompt: Any) -> Any:
-    """The prompt with no concept applied: no slot words, no added words, the target's sampler."""
-    return replace(
-        prompt, slots=(), before="", after="", guidance_scale=None, num_inference_steps=None
-    )
 
 
 class DiffusionLoRAFineTuner(LoRAVerdict):
@@ -111,6 +105,10 @@ class DiffusionLoRAFineTuner(LoRAVerdict):
 
     name = "diffusion_lora"
     output_kinds = ("images",)
+    default_epochs = 150
+    """Where no ``trainer.max_epochs`` is given (a bare ``ffade fit --model ...``,
+    ``ffade.mitigate``): configs/t2i_mitigate.yaml's 150, the length its LoRA recipe was tuned
+    with (a LoRA takes hundreds of small updates; an epoch of a grid's prompts is a few)."""
     # recorded as absolute paths, so config.yaml reruns the fine-tune from any directory
     path_arguments = (*FineTuner.path_arguments, "image_folder", "class_images")
 

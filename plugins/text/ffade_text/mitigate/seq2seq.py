@@ -100,6 +100,10 @@ class Seq2SeqFineTuner(FineTuner):
     name = "seq2seq"
     output_kinds = ("texts",)
     clean_metric = "BLEU / 100"  # clean_accuracy_* is mean sentence BLEU / 100
+    default_epochs = 3
+    """Where no ``trainer.max_epochs`` is given (a bare ``ffade fit --model
+    ffade_text.mitigate.Seq2SeqFineTuner ...``, ``ffade.mitigate``): configs/text_mitigate.yaml's
+    three, the length its recipe was tuned with, and a usual one for fine-tuning BART or T5."""
 
     def __init__(
         self,
