@@ -463,6 +463,7 @@ def test_a_run_needs_a_logger_but_not_tensorboard(tmp_path: Path) -> None:
     run = tmp_path / "csv" / "test" / "version_0"
     assert json.loads((run / "summary.json").read_text())["status"] == "finished"
     assert (run / "metrics.csv").is_file() and (run / "evaluations.jsonl").is_file()
+    assert (run / "hparams.yaml").is_file()  # the README said only TensorBoard's logger wrote it
 
 
 def test_logger_true_is_lightnings_default_logger_in_the_current_directory(
