@@ -463,6 +463,27 @@ def test_a_run_needs_a_logger_but_not_tensorboard(tmp_path: Path) -> None:
     run = tmp_path / "csv" / "test" / "version_0"
     assert json.loads((run / "summary.json").read_text())["status"] == "finished"
     assert (run / "metrics.csv").is_file() and (run / "evaluations.jsonl").is_file()
+    assert (run / "hparams.yaml").is_file()  # the README said only TensorBoard's logger wrote it
+
+
+def test_logger_true_is_lightnings_default_logger_in_the_current_directory(
+    tmp_path: Path,
+) -> None:
+    """The README said only where ``false`` and a logger class put a run; ``true`` (Lightning's
+    own default logger) put it under ./lightning_logs, not the config's runs/, and it says so."""
+    config = write_config(tmp_path / "c.yaml", budget=32)
+    result = ffade_in_process(
+        "fit", "--config", str(config), "--trainer.logger", "true", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    run = tmp_path / "lightning_logs" / "version_0"
+    assert json.loads((run / "summary.json").read_text())["status"] == "finished"
+    assert not (tmp_path / "runs").exists()
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    assert (
+        "`--trainer.logger true` is Lightning's own default logger, whose runs go under" in readme
+    )
+    assert "(`lightning_logs/version_0`), not under `runs`" in readme
 
 
 def test_state_off_the_grid_names_the_allowed_values(tmp_path: Path) -> None:

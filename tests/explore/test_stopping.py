@@ -344,6 +344,30 @@ def test_a_search_whose_every_evaluation_is_invalid_fails_early(
     assert len((run / "evaluations.jsonl").read_text().splitlines()) == made
 
 
+def test_an_all_invalid_search_stops_at_the_end_of_the_step_that_reaches_the_limit(
+    tmp_path: Path,
+) -> None:
+    """The README said such a search "stops after its first 32": a step evaluates its episodes'
+    pairs together, so with 24 episodes a step it stopped at the end of its second step, past 32;
+    the README now says so (up to 31 + num_envs)."""
+    target = {"name": "callable", "args": {"predict": "tests.api.callables:all_nan"}}
+    explorer = RandomExplorer(
+        task={**synthetic_spec(), "target": target}, budget=200, num_envs=24, coverage_probes=0
+    )
+    with pytest.raises(FfadeError, match="gave no valid score"):
+        discover(explorer, tmp_path)
+    log = Path(explorer.recorder.run_dir) / "evaluations.jsonl"
+    steps = [json.loads(line)["step"] for line in log.read_text().splitlines()]
+    before_last = sum(step < steps[-1] for step in steps)
+    assert before_last < ALL_INVALID_LIMIT < len(steps) <= ALL_INVALID_LIMIT - 1 + 24
+    summary = summary_of(explorer)
+    assert (summary["status"], summary["evaluations"]) == ("failed", len(steps))
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    assert "stops at the end of the search step that brings it to 32" in readme
+    assert "at up to 31 + `num_envs`" in readme
+    assert ALL_INVALID_LIMIT == 32
+
+
 def test_reachable_states_counts_the_grid_states_within_max_steps_moves() -> None:
     for sizes, start, steps in [((5, 5, 5), (0, 2, 4), 3), ((3, 4), (1, 0), 10), ((2,), (0,), 0)]:
         grid = itertools.product(*(range(n) for n in sizes))
