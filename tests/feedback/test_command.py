@@ -424,6 +424,30 @@ def test_from_file_saves_every_region_and_says_how_to_fix_them(
     assert not (run / "feedback.yaml").exists()
 
 
+def test_out_naming_the_from_file_itself_is_refused(run: Path, tmp_path: Path, in_process) -> None:
+    """`--from P --out P` was refused as answers that cannot be read, and the line said to apply
+    P "with --from P" (as typed) or to add --redo, which replaced the priorities kept for reuse
+    with this run's answers. Refused first now, P unchanged; a saved feedback.yaml applied to
+    itself (its answers by id) still just saves."""
+    priorities = tmp_path / "priorities.yaml"
+    priorities.write_text("regions:\n  - {rank: 1, priority: high}\n")
+    before = priorities.read_bytes()
+    for redo in ([], ["--redo"]):
+        options = ["--from", str(priorities), "--out", str(priorities), *redo]
+        code, out, err = in_process("feedback", str(run), *options, "--no-examples")
+        assert code == 2 and out == "" and priorities.read_bytes() == before
+        assert err.strip() == (
+            f"ffade: error: --out {priorities} is the --from file: saving the answers there "
+            "would replace its priorities; give another --out FILE, or none to save "
+            "RUN_DIR/feedback.yaml"
+        )
+    answers = tmp_path / "answers.yaml"
+    in_process("feedback", str(run), "--from", str(priorities), "--out", str(answers))
+    options = ["--from", str(answers), "--out", str(answers), "--no-examples"]
+    code, _, err = in_process("feedback", str(run), *options)
+    assert code == 0, err
+
+
 def test_from_file_never_replaces_other_answers_unless_redo(
     run: Path, regions: list[Region], tmp_path: Path, in_process
 ) -> None:
