@@ -20,8 +20,18 @@ from typing import Any
 
 from ffade.errors import FfadeError, OneLineParser, user_path
 from ffade.evaluation_log import log_problems, say_run_state
-from ffade.feedback.continuing import AnswersFile, answers_to_continue, check_overwrite
-from ffade.feedback.from_file import feedback_from_file, nothing_to_review
+from ffade.feedback.continuing import (
+    AnswersFile,
+    answers_to_continue,
+    check_not_the_priorities,
+    check_overwrite,
+)
+from ffade.feedback.from_file import (
+    OUT_GIVEN_REDO_HINT,
+    REDO_HINT,
+    feedback_from_file,
+    nothing_to_review,
+)
 from ffade.feedback.priorities import (
     FEEDBACK_FILE,
     Feedback,
@@ -120,6 +130,8 @@ def _main(argv: list[str]) -> int:
             f"model.init_args.feedback); name it {' or '.join(OUT_SUFFIXES)}"
         )
     out = writable_file(args.out, "--out") if args.out else run_dir / FEEDBACK_FILE
+    if args.from_file and args.out:
+        check_not_the_priorities(out, args.from_file)
     check_overwrite(out, given=bool(args.out))
     summary = read_summary(run_dir)  # before the log: a run that ends meanwhile is said as read
     from ffade.feedback.picture_maker import picture_maker  # torch, plugins: when it draws
@@ -135,8 +147,9 @@ def _main(argv: list[str]) -> int:
             pictures,
             args.slices,
             redo=args.redo,
+            redo_hint=OUT_GIVEN_REDO_HINT if args.out else REDO_HINT,
+            before_examples=lambda: _warn(run_dir, summary),
         )
-        _warn(run_dir, summary)
         if not feedback.regions:  # no slice found (each one found is answered): say why, as below
             # nothing above names them here (the prompts' header line is not printed)
             least = args.min_evaluations

@@ -14,6 +14,7 @@ import yaml
 
 from ffade.errors import FfadeError
 from ffade.feedback.priorities import Feedback, new_feedback, read_feedback
+from ffade.feedback.priorities_file import read_priorities_file
 from ffade.shell_words import shell_path
 from ffade.summarize.landscape import Landscape
 from ffade.yamlfile import load_yaml, yaml_problem
@@ -39,6 +40,22 @@ def check_overwrite(out: Path, given: bool) -> None:
             "is there; feedback overwrites only its own answers: "
             + ("give another file name" if given else "move it away, or save with --out FILE")
         )
+
+
+def check_not_the_priorities(out: Path, priorities: str | Path) -> None:
+    """Refuse ``--out`` naming the ``--from`` priorities file itself (not a saved feedback.yaml,
+    which applied to itself changes nothing): the answers would replace the ranks and states
+    kept for reuse. It was refused later as answers that "cannot be read", whose line told the
+    user to apply it "with --from" (as typed) or to add --redo, which overwrote it."""
+    if not out.is_file() or out.resolve() != Path(priorities).resolve():
+        return
+    data = read_priorities_file(priorities)
+    if isinstance(data, dict) and "run" in data:  # a feedback.yaml: its answers, by id
+        return
+    raise FfadeError(
+        f"--out {shell_path(out)} is the --from file: saving the answers there would replace "
+        "its priorities; give another --out FILE, or none to save RUN_DIR/feedback.yaml"
+    )
 
 
 def answers_to_continue(

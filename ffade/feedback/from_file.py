@@ -50,6 +50,10 @@ REDO_HINT = "add --redo to replace {them}, or --out FILE to save these elsewhere
 """How ``ffade feedback --from`` replaces answers saved earlier; see :func:`feedback_from_file`.
 ``{them}`` agrees with how many the file holds ("holds 1 answer ...; add --redo to replace it")."""
 
+OUT_GIVEN_REDO_HINT = "add --redo to replace {them}, or another --out FILE to save these elsewhere"
+""":data:`REDO_HINT` where ``--out`` was typed: "or --out FILE" named an option the command
+already had, so the way out it offered read as the one that had just been refused."""
+
 
 SLICES_HINT = "give --slices regions"
 
@@ -115,6 +119,7 @@ def feedback_from_file(
     redo: bool = False,
     redo_hint: str = REDO_HINT,
     given: bool = True,
+    before_examples: Callable[[], None] | None = None,
 ) -> Feedback:
     """Apply a priorities file (or the same as a mapping) to a run's regions and save
     feedback.yaml; no prompts.
@@ -130,6 +135,10 @@ def feedback_from_file(
     (:func:`nothing_to_review`) and whether that stops it (``ffade loop``: nothing to fix).
     Entries of a ``given`` file that then name nothing are said in a note; not of the default
     mapping ``ffade.mitigate`` applies unasked, whose ``rank: 1`` the caller never typed.
+    ``before_examples`` is called once the slices are found and the saved answers may be
+    replaced, before the examples' bar: ``ffade feedback`` says there that the run did not
+    finish, first, as it does before its questions (said after the bar, the note read as
+    being about the answers saved).
     """
     run_dir = Path(run_dir)
     option = "--out" if out else ""  # a failed write names the option that chose the file
@@ -156,6 +165,8 @@ def feedback_from_file(
     if not redo:
         new = {region.id: priority for region, priority, _ in chosen}
         _keep_other_answers(out, feedback, new, redo_hint)
+    if before_examples is not None:
+        before_examples()
     drawn = sum(priority != "skip" for _, priority, _ in chosen)
     if getattr(pictures, "__name__", "") == "no_pictures":
         drawn = 0

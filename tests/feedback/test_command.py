@@ -308,8 +308,8 @@ def test_from_file_never_replaces_answers_about_another_run(
     assert code == 2 and out == "" and answers.read_bytes() == before
     assert err.strip() == (
         f"ffade: error: {answers} holds 1 answer about run {run}, not {other}; add --redo to "
-        "replace it, or --out FILE to save these elsewhere"  # one answer: "it", not "them"
-    )
+        "replace it, or another --out FILE to save these elsewhere"  # one answer: "it"
+    )  # "or --out FILE" offered the option given, the one just refused
     code, _, err = in_process("feedback", str(other), *options, "--redo")
     assert code == 0, err
     assert read_feedback(answers).run == str(other)
@@ -349,6 +349,25 @@ def test_a_run_that_did_not_finish_is_ranked_with_a_note(run: Path, in_process) 
     (run / "summary.json").write_text(json.dumps(summary))
     code, _, err = in_process("feedback", str(run), "--slices", "regions", answers="q\n")
     assert code == 0 and "did not finish" not in err
+
+
+def test_from_file_says_a_run_did_not_finish_before_its_examples(
+    run: Path, tmp_path: Path, in_process
+) -> None:
+    """With --from, the note came after the examples' bar (seconds of drawing later), where the
+    interactive form says it first: the run is ranked after one note line, both ways."""
+    summary = json.loads((run / "summary.json").read_text())
+    (run / "summary.json").write_text(json.dumps({**summary, "status": "interrupted"}))
+    priorities = tmp_path / "priorities.yaml"
+    priorities.write_text("regions:\n  - {rank: 1, priority: high}\n")
+    code, _, err = in_process("feedback", str(run), "--from", str(priorities))
+    assert code == 0, err
+    lines = err.splitlines()
+    assert lines[0] == (
+        f"ffade: note: {run} did not finish: its summary.json status is 'interrupted'; its "
+        "figures cover the evaluations made so far"
+    )
+    assert len(lines) == 2 and lines[1].startswith("examples: 100%|##########| 1/1 "), err
 
 
 def test_from_file_with_rules_says_rules(run: Path, tmp_path: Path, in_process) -> None:
@@ -403,6 +422,30 @@ def test_from_file_saves_every_region_and_says_how_to_fix_them(
     ]
     assert feedback.regions[1].source == "priorities.yaml regions[0] (rank)"
     assert not (run / "feedback.yaml").exists()
+
+
+def test_out_naming_the_from_file_itself_is_refused(run: Path, tmp_path: Path, in_process) -> None:
+    """`--from P --out P` was refused as answers that cannot be read, and the line said to apply
+    P "with --from P" (as typed) or to add --redo, which replaced the priorities kept for reuse
+    with this run's answers. Refused first now, P unchanged; a saved feedback.yaml applied to
+    itself (its answers by id) still just saves."""
+    priorities = tmp_path / "priorities.yaml"
+    priorities.write_text("regions:\n  - {rank: 1, priority: high}\n")
+    before = priorities.read_bytes()
+    for redo in ([], ["--redo"]):
+        options = ["--from", str(priorities), "--out", str(priorities), *redo]
+        code, out, err = in_process("feedback", str(run), *options, "--no-examples")
+        assert code == 2 and out == "" and priorities.read_bytes() == before
+        assert err.strip() == (
+            f"ffade: error: --out {priorities} is the --from file: saving the answers there "
+            "would replace its priorities; give another --out FILE, or none to save "
+            "RUN_DIR/feedback.yaml"
+        )
+    answers = tmp_path / "answers.yaml"
+    in_process("feedback", str(run), "--from", str(priorities), "--out", str(answers))
+    options = ["--from", str(answers), "--out", str(answers), "--no-examples"]
+    code, _, err = in_process("feedback", str(run), *options)
+    assert code == 0, err
 
 
 def test_from_file_never_replaces_other_answers_unless_redo(
