@@ -92,13 +92,14 @@ def example_caption(entry: dict[str, Any]) -> str:
     target answered. The metric and reward are internals; report.json's listing keeps them.
     """
     changes = entry.get("changed") or {}
-    changed = (
-        " and ".join(f"{label} {format_value(value)}" for label, value in changes.items())
+    changed = (  # an input failing as it is read "changed by no change"
+        "changed by "
+        + " and ".join(f"{label} {format_value(value)}" for label, value in changes.items())
         if changes
-        else "no change"
+        else "unchanged"
     )
     subject = f"Input {entry.get('input_id', '?')}"
     if entry.get("reference") not in (None, ""):
         subject += f" (should be {entry['reference']})"
     output = entry.get("output")
-    return f"{subject}, changed by {changed}" + (f": the target says {output}" if output else "")
+    return f"{subject}, {changed}" + (f": the target says {output}" if output else "")

@@ -17,6 +17,7 @@ import matplotlib.image
 import numpy as np
 import pytest
 
+from ffade.summarize.example_listing import example_caption
 from ffade.summarize.report import build_report, main
 from ffade.summarize.report_ending import ending
 from tests.helpers import ffade_in_process
@@ -746,6 +747,10 @@ def test_examples_and_microscopic_findings_are_shown(make_run, image_concepts) -
     caption = "Input 3 (should be 7), changed by rotation 20 and brightness 0.2: the target says 1"
     assert f"![{caption}](examples/worst_0.png)\n*{caption}*" in markdown
     assert "deleted_since" not in markdown  # a picture deleted since is left out
+    # an input failing as it is read "changed by no change"
+    assert example_caption({"input_id": 5, "reference": "2", "output": "3"}) == (
+        "Input 5 (should be 2), unchanged: the target says 3"
+    )
     # the order said: the digits quickstart's "predicted 8 (p=0.25)" among misses at p >= 0.75
     # read as out of place where "worst" was taken for "most confident"; it is the reward's
     order = "Highest reward first, one per input first."
