@@ -252,7 +252,7 @@ def _model_argument_before_config(args: list[str]) -> str | None:
 def _not_found(filename: object) -> str:
     """What a missing file's error says: a broken symbolic link on its way is the cause to name
     (a ``runs`` folder linked to an unmounted disk said "file not found: runs/quickstart")."""
-    path = Path(str(filename))
+    path = Path(os.fsdecode(filename) if isinstance(filename, bytes) else str(filename))
     link = broken_link(path) or folder_gone(path)  # a run directory removed mid-run
     return f"{str(path).removesuffix('.tmp')}: {link}" if link else f"file not found: {path}"
 

@@ -33,7 +33,7 @@ from ffade.errors import ConfigError, FfadeError
 from ffade.fit_help import printed_config_notes
 from ffade.fresh_run_dir import has_evaluations, remove_fresh_run_dir
 from ffade.in_process import with_in_process_header
-from ffade.log_guard import RunDirDamaged
+from ffade.log_guard import RunDirDamaged, check_run_folder, folder_identity
 from ffade.path_vars import expand_run_folders
 from ffade.plugin_overrides import forget_replaced_plugin_args
 from ffade.progress import BudgetProgressBar, quiet_lightning
@@ -80,6 +80,7 @@ class AtomicSaveConfig(SaveConfigCallback):
         if self.save_to_log_dir and log_dir is not None and trainer.is_global_zero:
             path = Path(log_dir) / self.config_filename
             path.parent.mkdir(parents=True, exist_ok=True)
+            check_run_folder(pl_module, path.parent, path)  # removed since the run took it?
             text = self.parser.dump(saved_config(self.config, pl_module), skip_none=False)
             write_text_atomic(path, with_in_process_header(text))
         self.already_saved = True
@@ -300,6 +301,8 @@ class FfadeCLI(LightningCLI):
                 refuse_a_file_on_the_way(run_dir, self.trainer)
                 # held before the check, so that a run starting there at once sees this one
                 held = rank_0 and hold_run_dir(run_dir)  # data-parallel ranks share rank 0's
+                # the folder taken, known by its identity: one removed (and made again) is said
+                self.model.run_dir_identity = folder_identity(run_dir) if rank_0 else None
             except FileNotFoundError as exc:  # /proc says so of a folder it will not make
                 raise not_made(run_dir, self.trainer) from exc
         try:

@@ -26,7 +26,7 @@ from ffade.blame import failure_reason
 from ffade.checkpoint import save_where_stopped
 from ffade.environment import run_environment
 from ffade.errors import FfadeError
-from ffade.log_guard import RunDirDamaged
+from ffade.log_guard import FolderIdentity, RunDirDamaged, check_run_folder
 from ffade.progress import QuietInSpawnedRanks
 from ffade.records import SUMMARY_FILE, write_json_atomic
 from ffade.run_lines import PYTHON_CALL as PYTHON_CALL
@@ -63,7 +63,7 @@ class _EndRunOnException(Callback):
             pl_module.end_run("interrupted" if interrupted else "failed")
             if ended and not interrupted:
                 pl_module.write_summary()  # again, with the error
-        except OSError as error:
+        except (OSError, RunDirDamaged) as error:  # a folder removed: not written there again
             if isinstance(exception, RunDirDamaged):
                 return  # its folder is gone too: the run's one line says so
             if not no_space(error):
@@ -224,6 +224,7 @@ class RunModule(LightningModule):
         super().__init__()
         self.seed = 0
         self.run_dir: Path | None = None
+        self.run_dir_identity: FolderIdentity | None = None  # the folder taken (ffade.log_guard)
         self.status = "created"
         self.error: str | None = None  # why a failed run failed, in one line (summary.json)
         self.extras_cut: str | None = None  # what a Ctrl-C after the results left unwritten
@@ -319,6 +320,7 @@ class RunModule(LightningModule):
                 self._environment_where = where
             error = {"error": self.error} if self.error and self.status == "failed" else {}
             summary = {**self.summary(), **error, "environment": self._environment}
+            check_run_folder(self, self.run_dir, self.run_dir / SUMMARY_FILE)  # removed? say so
             write_json_atomic(self.run_dir / SUMMARY_FILE, summary)
 
     def end_run(self, status: str) -> None:

@@ -46,16 +46,23 @@ def no_space_said(error: OSError) -> str:
     return f"{failed.removesuffix('.tmp')}: " * bool(failed) + "no space left on device"
 
 
-def folder_gone(path: str | Path) -> str | None:
+def folder_gone(path: str | bytes | Path) -> str | None:
     """``cannot write it: the folder FOLDER was removed ...`` for a file being written (its
-    ``NAME.tmp``, or TensorBoard's events file) whose folder no longer exists: a run directory
-    removed while the run went on said "file not found: .../summary.json.tmp", which read as a
-    file ffade had lost. None otherwise (an input file that is missing is said as such)."""
-    path = Path(path)
+    ``NAME.tmp``, or TensorBoard's events file, which it names in bytes) whose folder no longer
+    exists: a run directory removed while the run went on said "file not found:
+    .../summary.json.tmp", which read as a file ffade had lost. None otherwise (an input file
+    that is missing is said as such)."""
+    path = Path(os.fsdecode(path))
     written = path.suffix == ".tmp" or ".tfevents." in path.name  # TensorBoard's, by name
     if not written or path.parent.exists():
         return None
-    gone = path.parent
+    return folder_removed(path.parent)
+
+
+def folder_removed(folder: Path) -> str:
+    """What a write into ``folder``, removed while ffade wrote there, says after the file's
+    name: the highest folder removed is named (``rm -rf runs/x`` took ``version_0`` with it)."""
+    gone = folder
     while not gone.parent.exists():
         gone = gone.parent
     return (
