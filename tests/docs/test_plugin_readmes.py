@@ -74,6 +74,20 @@ def test_the_download_command_the_docs_give_is_installed() -> None:
     assert "hf download" in (REPO / "configs" / "sd14.yaml").read_text()
 
 
+@pytest.mark.parametrize("doc", ["README.md", "plugins/diffusion/README.md"])
+def test_the_sd14_downloads_a_doc_gives_fill_the_folders_the_config_reads(doc: str) -> None:
+    """configs/sd14.yaml reads its weights from local folders: each doc that says how to fetch
+    them gives, as typed, an ``hf download HUB_ID --local-dir DIR`` for every one of them (the
+    README once said 'the same for' CLIP, leaving the folder to guess)."""
+    config = (REPO / "configs" / "sd14.yaml").read_text()
+    folders = set(re.findall(r"model: (~/models/[\w.-]+)", config))
+    assert folders == {"~/models/sd14", "~/models/clip-vit-b32"}
+    text = " ".join((REPO / doc).read_text().split())  # commands wrap across lines
+    downloads = dict(re.findall(r"`hf download ([\w./-]+) --local-dir ([~\w./-]+)`", text))
+    assert downloads.get("CompVis/stable-diffusion-v1-4") == "~/models/sd14"
+    assert downloads.get("openai/clip-vit-base-patch32") == "~/models/clip-vit-b32"
+
+
 SHARED_ARGUMENTS = {
     "vision": {
         "concepts": {"values", "label"},  # "A concept's `values` ...", "Every concept also takes"
