@@ -65,7 +65,7 @@ def model_help_without_class(args: list[str]) -> str | None:
     for position, arg in enumerate(args):
         following = args[position + 1] if position + 1 < len(args) else "-"
         if (arg == "--model.help" and following.startswith("-")) or arg == "--model.help=":
-            from ffade.fit_help import PLUGIN_CLASSES, model_class_paths
+            from ffade.model_classes import PLUGIN_CLASSES, model_class_paths
 
             return (
                 "--model.help takes a model class, e.g. ffade fit --model.help DQNExplorer; "
@@ -137,7 +137,7 @@ def _declared(args: list[str], key: str) -> tuple[object, object]:
         return _parameter(Trainer, parts[1])
     if parts[:2] != ["model", "init_args"] or len(parts) < 3:
         return None, None
-    from ffade.fit_help import chosen_class
+    from ffade.model_classes import chosen_class
 
     cls, _ = chosen_class(args)
     annotation, default = _parameter(cls, parts[2]) if cls is not None else (None, None)
