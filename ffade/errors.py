@@ -318,12 +318,14 @@ def require_share(key: str, value: object, meaning: str, *, one: bool = True) ->
         raise refused(key, f"in [0, {'1]' if one else '1)'} ({meaning})", value)
 
 
-def require_above(bound: float, **init_args: float) -> None:
-    """Refuse a LightningModule's argument not strictly above ``bound`` (a step size, a clip)."""
+def require_above(bound: float, *, null_means: str = "", **init_args: float) -> None:
+    """Refuse a LightningModule's argument not strictly above ``bound`` (a step size, a clip);
+    ``null_means``: what a null, also allowed, does (``reward_clip``'s "no clipping"), said too."""
+    null = f", or null ({null_means})" if null_means else ""
     for key, value in init_args.items():
         _require_finite(key, value)
         if not (is_number(value) and value > bound):
-            raise refused(key, f"above {bound}", value)
+            raise refused(key, f"above {bound}{null}", value)
 
 
 def require_positive_arg(plugin: object, kind: str, key: str, value: object) -> float:

@@ -93,6 +93,7 @@ def _what_it_takes(args: list[str], option: str) -> str | None:
         return "path"
     annotation, default = _declared(args, _key(option).removeprefix("--"))
     kinds = [a for a in _alternatives(annotation) if a is not type(None)]
+    null = " or null" if type(None) in _alternatives(annotation) else ""  # reward_clip's too
     if not kinds:
         return None
     if all(k is str or (isinstance(k, type) and issubclass(k, PurePath)) for k in kinds):
@@ -104,7 +105,7 @@ def _what_it_takes(args: list[str], option: str) -> str | None:
         said = [words[k] for k in (int, float, bool) if k in kinds]
         if said[:2] == ["a whole number", "a number"]:
             said = said[1:]  # a float option takes whole numbers too
-        return f"{', or '.join(said)}, e.g. {option} {_example(kinds, default)}"
+        return f"{', or '.join(said)}{null}, e.g. {option} {_example(kinds, default)}"
     return None
 
 
