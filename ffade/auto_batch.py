@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, refused
 from ffade.evaluator import Evaluator
 from ffade.rng import torch_random_kept
 from ffade.threads import one_thread
@@ -85,10 +85,7 @@ def check_eval_batch_size(value: Any) -> None:
     """A positive integer or "auto"; anything else is a one-line FfadeError."""
     if value == AUTO or (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
         return
-    got = "null" if value is None else repr(value)  # as a config spells it, not Python's None
-    raise FfadeError(
-        f"model.init_args.eval_batch_size must be a positive integer or 'auto', got {got}"
-    )
+    raise refused("eval_batch_size", "a positive integer or 'auto'", value)  # as its siblings
 
 
 def choose(evaluator: Evaluator, value: int | str, seed: int) -> BatchSizeProbe | None:

@@ -208,7 +208,7 @@ def no_model_class(reason: str) -> str:
     """The line for a model section that names no class, or for no model section at all: a
     config of ``model: {init_args: {budget: 10}}`` alone was told its ``budget`` "is not
     accepted", and one of only ``trainer:`` that "fit.model" is required."""
-    from ffade.fit_help import PLUGIN_CLASSES, model_class_paths
+    from ffade.model_classes import PLUGIN_CLASSES, model_class_paths
 
     given = re.match(r"Option '(\w+)", reason)
     what = f"model.init_args.{given.group(1)} has no class to go to" if given else "no model"

@@ -84,7 +84,7 @@ def _inline_config(text: str) -> bool:
 def check_config_files(args: list[str], model_classes: Sequence[str] = ()) -> None:
     """Refuse, in one line, a ``--config`` file that is missing, a directory, not UTF-8, not
     YAML, empty or no mapping. ``model_classes``: the class paths a ``model:`` that is no mapping
-    is told it may name (:func:`ffade.fit_help.model_class_paths`).
+    is told it may name (:func:`ffade.model_classes.model_class_paths`).
 
     jsonargparse would say "Unexpected config:" (naming no file), "Parser key "config": File
     does not exist" or raise a UnicodeDecodeError traceback.

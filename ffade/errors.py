@@ -263,20 +263,20 @@ def require_at_least(least: int, *, whole: bool = False, **init_args: float) -> 
     for key, value in init_args.items():
         fraction = is_number(value) and not isinstance(value, numbers.Integral)  # 2.0 too
         if whole and (isinstance(value, bool) or fraction):
-            raise _refused(key, f"a whole number from {least}", value)
+            raise refused(key, f"a whole number from {least}", value)
         _require_finite(key, value)  # .nan said as the command line's nan is, not "at least"
         if not (is_number(value) and value >= least):  # null (None) too
-            raise _refused(key, f"at least {least}", value)
+            raise refused(key, f"at least {least}", value)
 
 
 def _require_finite(key: str, value: object) -> None:
     """Refuse a NaN or infinite number (``.inf`` in a YAML config, ``float("inf")`` from Python):
     summary.json records the arguments, and JSON has no Infinity (strict readers refuse it)."""
     if is_number(value) and not math.isfinite(value):
-        raise _refused(key, "a finite number", value)
+        raise refused(key, "a finite number", value)
 
 
-def _refused(key: str, allowed: str, value: object) -> FfadeError:
+def refused(key: str, allowed: str, value: object) -> FfadeError:
     """The one-line error for argument ``key``. A null is said as the config spells it, with
     what to do instead: "got None" read as a value the key refuses, not as a missing one."""
     if value is None:
@@ -307,7 +307,7 @@ def require_within(low: float, high: float, **init_args: float) -> None:
     for key, value in init_args.items():
         _require_finite(key, value)  # YAML's .nan said as the command line's nan is
         if not (is_number(value) and low <= value <= high):  # null: not Python's TypeError
-            raise _refused(key, f"in [{low}, {high}]", value)
+            raise refused(key, f"in [{low}, {high}]", value)
 
 
 def require_share(key: str, value: object, meaning: str, *, one: bool = True) -> None:
@@ -315,15 +315,17 @@ def require_share(key: str, value: object, meaning: str, *, one: bool = True) ->
     too, in one line that says what the share is (a null reached ``<=`` as Python's TypeError)."""
     _require_finite(key, value)  # YAML's .nan said as the command line's nan is
     if not (is_number(value) and 0 <= value <= 1 and (one or value < 1)):
-        raise _refused(key, f"in [0, {'1]' if one else '1)'} ({meaning})", value)
+        raise refused(key, f"in [0, {'1]' if one else '1)'} ({meaning})", value)
 
 
-def require_above(bound: float, **init_args: float) -> None:
-    """Refuse a LightningModule's argument not strictly above ``bound`` (a step size, a clip)."""
+def require_above(bound: float, *, null_means: str = "", **init_args: float) -> None:
+    """Refuse a LightningModule's argument not strictly above ``bound`` (a step size, a clip);
+    ``null_means``: what a null, also allowed, does (``reward_clip``'s "no clipping"), said too."""
+    null = f", or null ({null_means})" if null_means else ""
     for key, value in init_args.items():
         _require_finite(key, value)
         if not (is_number(value) and value > bound):
-            raise _refused(key, f"above {bound}", value)
+            raise refused(key, f"above {bound}{null}", value)
 
 
 def require_positive_arg(plugin: object, kind: str, key: str, value: object) -> float:

@@ -10,7 +10,6 @@ from the code.
 from __future__ import annotations
 
 import difflib
-import importlib
 import inspect
 import re
 import textwrap
@@ -20,6 +19,13 @@ from typing import Any
 import yaml
 
 from ffade.errors import FfadeError
+from ffade.model_classes import (
+    PLUGIN_CLASSES,
+    model_class_guess,
+    model_class_paths,
+    named_class,
+    resolved,
+)
 from ffade.other_key_hint import NO_DATA, module_class_guess, module_path_guess, other_key_hint
 
 DEFAULT_EXPLORER = "DQNExplorer"
@@ -37,7 +43,10 @@ def fit_help(args: list[str] | None = None) -> str:
     from ffade.task import TaskSpec
 
     dqn = getattr(explore, DEFAULT_EXPLORER)
-    chosen, path = chosen_class(args or [])
+    named = named_class(args or [])
+    chosen, path = resolved(named) if named is not None else (None, "")
+    if named is not None and chosen is None:  # not the DQN's help first, then this line
+        raise FfadeError(f"model: unknown model class '{named}'{_classes_meant(named)}")
     if chosen is not None and chosen is not dqn:
         given = [arg for arg in args or [] if arg not in ("-h", "--help")]
         task = issubclass(chosen, explore.Explorer)
@@ -91,11 +100,6 @@ def fit_help(args: list[str] | None = None) -> str:
     return "\n".join(lines)
 
 
-PLUGIN_CLASSES = "or a plugin's fine-tuner by its full class path, as its README gives it"
-"""Said after ffade's own model classes: a plugin's fine-tuner has no short name (its module is
-not imported until a config names it), and ``class_path: Seq2SeqFineTuner`` was answered with a
-list that left it out, as if the plugin were not installed."""
-
 _UNKNOWN_CLASS = (
     re.compile(r"Expected a dot import path string: (?P<name>[\w.]+)"),
     re.compile(r"module '(?P<module>[\w.]+)' has no attribute '(?P<name>\w+)'"),
@@ -125,24 +129,21 @@ def class_path_hint(message: str, args: list[str] | None = None) -> str:
             break
     else:
         return message
-    known = _model_classes()
     name = match.group("name")
     if pattern is _UNKNOWN_CLASS[-1]:  # jsonargparse's words for it say nothing a user can use
         message = message.replace(match.group(0), f"unknown model class '{name}'")
-    module = match.groupdict().get("module") or name.rpartition(".")[0]  # a plugin's module
+    return message + _classes_meant(name, match.groupdict().get("module"))
+
+
+def _classes_meant(name: str, module: str | None = None) -> str:
+    """`` (did you mean '...'?); model classes: ...`` for the class ``name`` that names none
+    (``module``: the module jsonargparse found, where it found one)."""
+    module = module or name.rpartition(".")[0]  # a plugin's module
     guess = module_class_guess(module, name.rpartition(".")[2]) or module_path_guess(name)
     guess = guess or model_class_guess(name)  # module_path_guess: ffade_text.mitigat.Class
     hint = f" (did you mean '{guess}'?)" if guess else ""
     # what is allowed, even with a guess: the guess may be wrong ("FooExplorer")
-    return f"{message}{hint}; model classes: {', '.join(known.values())}, {PLUGIN_CLASSES}"
-
-
-def model_class_guess(name: str) -> str | None:
-    """The class path of the explorer or fine-tuner a misspelled class name or path likely
-    means (``DQNExplorr`` -> ``ffade.explore.DQNExplorer``), if one is close."""
-    known = _model_classes()
-    close = difflib.get_close_matches(name.rsplit(".", 1)[-1], list(known), n=1, cutoff=0.6)
-    return known[close[0]] if close else None
+    return f"{hint}; model classes: {', '.join(model_class_paths())}, {PLUGIN_CLASSES}"
 
 
 _PARSER_KEY = re.compile(r'^Parser key "(?P<key>[^"]+)": ')
@@ -241,64 +242,14 @@ def printed_config_notes(args: list[str] | None, config: Any = None) -> list[str
 def _arguments_of(value: str) -> set[str] | None:
     """The constructor arguments of the model class ``--model VALUE`` names (over its bases),
     or None when no such class is found."""
-    module, _, name = _model_classes().get(value, value).rpartition(".")
-    try:
-        cls = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError, ValueError):
-        return None
-    if not isinstance(cls, type):
+    cls, _ = resolved(value)
+    if cls is None:
         return None
     taken: set[str] = set()
     for klass in cls.__mro__:
         if "__init__" in vars(klass):
             taken.update(inspect.signature(klass.__init__).parameters)
     return taken
-
-
-def chosen_class(args: list[str]) -> tuple[type | None, str]:
-    """The model class ``ffade fit ARGS`` runs (the last ``--model`` or config naming one), and
-    its class path as given."""
-    from ffade.config_files import config_paths
-    from ffade.yamlfile import read_yaml
-
-    chosen = None
-    for i, arg in enumerate(args):
-        if arg in ("--config", "-c") or arg.startswith(("--config=", "-c")):
-            path = config_paths(args[i : i + 2])
-            try:
-                data = read_yaml(path[0], "") if path else None
-                chosen = data["model"]["class_path"]
-            except (FfadeError, TypeError, KeyError, IndexError):
-                pass  # no class named here; a broken file is refused once the help is shown
-        elif arg.split("=")[0] == "--model":
-            chosen = arg.partition("=")[2] or (args[i + 1] if i + 1 < len(args) else None)
-    if not isinstance(chosen, str):
-        return None, ""
-    path = _model_classes().get(chosen, chosen)
-    module, _, name = path.rpartition(".")
-    try:
-        found = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError, ValueError):
-        return None, ""
-    return (found, path) if isinstance(found, type) else (None, "")
-
-
-def model_class_paths() -> list[str]:
-    """The full class path of every explorer and fine-tuner ffade provides, as configs name them."""
-    return list(_model_classes().values())
-
-
-def _model_classes() -> dict[str, str]:
-    """{class name: full class path} of every explorer and fine-tuner ffade provides."""
-    import ffade.explore as explore
-    import ffade.mitigate as mitigate
-
-    return {
-        name: f"{module.__name__}.{name}"
-        for module in (explore, mitigate)
-        for name in module.__all__
-        if name.endswith(("Explorer", "FineTuner")) and name not in ("Explorer", "FineTuner")
-    }
 
 
 def _argument_lines(cls: type) -> list[str]:

@@ -65,7 +65,7 @@ def model_help_without_class(args: list[str]) -> str | None:
     for position, arg in enumerate(args):
         following = args[position + 1] if position + 1 < len(args) else "-"
         if (arg == "--model.help" and following.startswith("-")) or arg == "--model.help=":
-            from ffade.fit_help import PLUGIN_CLASSES, model_class_paths
+            from ffade.model_classes import PLUGIN_CLASSES, model_class_paths
 
             return (
                 "--model.help takes a model class, e.g. ffade fit --model.help DQNExplorer; "
@@ -93,6 +93,7 @@ def _what_it_takes(args: list[str], option: str) -> str | None:
         return "path"
     annotation, default = _declared(args, _key(option).removeprefix("--"))
     kinds = [a for a in _alternatives(annotation) if a is not type(None)]
+    null = " or null" if type(None) in _alternatives(annotation) else ""  # reward_clip's too
     if not kinds:
         return None
     if all(k is str or (isinstance(k, type) and issubclass(k, PurePath)) for k in kinds):
@@ -104,7 +105,7 @@ def _what_it_takes(args: list[str], option: str) -> str | None:
         said = [words[k] for k in (int, float, bool) if k in kinds]
         if said[:2] == ["a whole number", "a number"]:
             said = said[1:]  # a float option takes whole numbers too
-        return f"{', or '.join(said)}, e.g. {option} {_example(kinds, default)}"
+        return f"{', or '.join(said)}{null}, e.g. {option} {_example(kinds, default)}"
     return None
 
 
@@ -137,7 +138,7 @@ def _declared(args: list[str], key: str) -> tuple[object, object]:
         return _parameter(Trainer, parts[1])
     if parts[:2] != ["model", "init_args"] or len(parts) < 3:
         return None, None
-    from ffade.fit_help import chosen_class
+    from ffade.model_classes import chosen_class
 
     cls, _ = chosen_class(args)
     annotation, default = _parameter(cls, parts[2]) if cls is not None else (None, None)

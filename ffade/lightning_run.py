@@ -347,7 +347,7 @@ def run_lightning(args: list[str] | dict[str, Any], ended_ok: bool = False) -> L
         FfadeError: a constructor rejected a value (an unknown plugin, a value off the grid).
     """
     if isinstance(args, list):  # a dict from the Python API names no config file
-        from ffade.fit_help import model_class_paths  # the explorers: torch, only when needed
+        from ffade.model_classes import model_class_paths  # the explorers: torch, only when needed
 
         check_config_files(args, model_class_paths())
         check_anchor_keys([p for p in config_paths(args) if p.is_file()], FIT_KEYS)

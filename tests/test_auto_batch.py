@@ -84,10 +84,27 @@ def test_bad_values_are_one_line_errors(value) -> None:
 
 
 def test_null_is_said_as_a_config_spells_it() -> None:
-    """``eval_batch_size: null`` in a config: "got null", not Python's "got None"."""
+    """``eval_batch_size: null`` in a config: "got null", not Python's "got None", with what to
+    do instead, as every other argument's null is said (it lacked that ending)."""
     with pytest.raises(FfadeError) as error:
         check_eval_batch_size(None)
-    assert str(error.value).endswith("got null")
+    assert str(error.value).endswith(
+        "got null (no value: give a number, or leave the key out for its default)"
+    )
+
+
+def test_a_fraction_typed_is_shown_bare_as_other_numbers_are() -> None:
+    """``--model.init_args.eval_batch_size 2.5`` was shown as ``'2.5'``, in quotes, as if typed
+    as text (the CLI hands this ``int | str`` argument the text "2.5")."""
+    from tests.helpers import REPO, ffade_in_process
+
+    config = str(REPO / "configs" / "synthetic.yaml")
+    done = ffade_in_process("fit", "--config", config, "--model.init_args.eval_batch_size", "2.5")
+    assert done.returncode == 2
+    assert done.stderr == (
+        "ffade: error: model.init_args.eval_batch_size must be a positive integer or 'auto', "
+        "got 2.5\n"
+    )
 
 
 def test_good_values_pass() -> None:

@@ -741,7 +741,8 @@ FRAGMENTS = {
     "coverage_probes_over": "model.init_args.coverage_probes must be in [0, 1], got 1.5",
     "step_penalty_negative": "model.init_args.step_penalty must be at least 0, got -1.0",
     "novelty_bonus_negative": "model.init_args.novelty_bonus must be at least 0, got -1.0",
-    "reward_clip_zero": "model.init_args.reward_clip must be above 0, got 0.0",
+    "reward_clip_zero": "model.init_args.reward_clip must be above 0, or null (no clipping), "
+    "got 0.0",
     "learning_starts_over": "model.init_args.learning_starts (100) must be below the budget (40), "
     "or the agent never makes a gradient update; lower it, or leave it out (default: 64, or half "
     "the budget when that is fewer)",

@@ -149,3 +149,30 @@ def test_each_model_class_row_says_what_it_does_not_where_to_read() -> None:
     assert "docstring" not in text
     row = _row(text, "ClassifierFineTuner")
     assert row.split(None, 1)[1].startswith("Cross-entropy fine-tuning of a classifier target")
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [
+        (["--model", "GridExplorr", "--help"], "GridExplorr"),
+        (["--config", "c.yaml", "--help"], "ffade.explore.RandomExplorr"),
+    ],
+    ids=["model-option", "config"],
+)
+def test_a_misspelt_class_with_help_gets_its_one_line_alone(
+    tmp_path, args: list[str], name: str
+) -> None:
+    """``ffade fit --model GridExplorr --help`` printed the DQN's whole help first, then
+    "unknown model class": the help of a class that was not asked for, above the line."""
+    from tests.helpers import ffade_in_process
+
+    (tmp_path / "c.yaml").write_text("model:\n  class_path: ffade.explore.RandomExplorr\n")
+    done = ffade_in_process("fit", *args, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    meant = name.replace("Explorr", "Explorer").replace("Grid", "ffade.explore.Grid")
+    assert done.stderr.startswith(
+        f"ffade: error: model: unknown model class '{name}' (did you mean '{meant}'?); "
+        "model classes: ffade.explore.DQNExplorer"
+    ), done.stderr

@@ -84,7 +84,12 @@ def test_options_that_layer_or_append_stay_repeatable(tmp_path: Path) -> None:
         # a number, a switch, one of a few words: no spelling makes '-x' one
         (
             "--trainer.max_epochs",
-            "--trainer.max_epochs takes a whole number, e.g. --trainer.max_epochs 1",
+            "--trainer.max_epochs takes a whole number or null, e.g. --trainer.max_epochs 1",
+        ),
+        (  # null (no clipping) is allowed too, as docs/discovery.md's table says
+            "--model.init_args.reward_clip",
+            "--model.init_args.reward_clip takes a number or null, "
+            "e.g. --model.init_args.reward_clip 1.0",
         ),
         (
             "--model.init_args.budget",

@@ -236,7 +236,7 @@ def module_config(piece: Any, aliases: dict[str, str], default_module: str, wher
         and "." not in piece
         and not hasattr(importlib.import_module(default_module), piece)
     ):
-        from ffade.fit_help import model_class_guess  # the command's guess for --model
+        from ffade.model_classes import model_class_guess  # the command's guess for --model
 
         close = difflib.get_close_matches(piece, list(aliases), n=1)
         guess = close[0] if close else model_class_guess(piece)
