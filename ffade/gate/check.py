@@ -18,8 +18,7 @@ import shlex
 import sys
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +29,12 @@ from ffade.disjoint import check_exported
 from ffade.environment import package_versions
 from ffade.errors import FfadeError
 from ffade.fixed_files import fixed_target_here
+from ffade.gate.blamed_input import blamed_input
 from ffade.gate.check_table import table
 from ffade.gate.evaluate import CaseResult, evaluate_cases, split_tasks, target_setup_errors
 from ffade.gate.junit import write_junit
 from ffade.gate.suite import read_suite
 from ffade.gate.suite_values import check_plugin_spec
-from ffade.plugin_checks import OutputKindError
 from ffade.records import MITIGATION_FILE, SUMMARY_FILE
 from ffade.said_once import say_notes
 from ffade.shell_words import option_path, shell_path
@@ -282,7 +281,8 @@ def run_check(
         target_spec = resolve_target(target, target_args or [], suite.task["target"])
         with target_setup_errors():
             given = target_spec.get("name") if target is not None else None
-            with _from_suite(suite_path, given):
+            typed = {item.partition("=")[0]: item for item in target_args or []}
+            with blamed_input(suite_path, given, typed):
                 _check_device(target_spec)
                 tasks = split_tasks(dict(suite.task, target=target_spec), read_heldout=False)
                 dataset = suite.task["dataset"]["name"]
@@ -307,33 +307,6 @@ def _check_device(target_spec: dict[str, Any]) -> None:
     if "device" in target_spec["args"]:
         owner = f"target '{target_spec.get('name')}'"
         usable_device(target_spec["args"]["device"], owner, fix="give --target-arg device=cpu")
-
-
-@contextmanager
-def _from_suite(suite_path: str | Path, target_given: str | None = None) -> Iterator[None]:
-    """An error building the suite's task (an unknown plugin, an argument it does not take, a
-    path not there) starts with the suite file's path, as the suite's own key errors do; one
-    about the target that ``--target`` gave (named ``target_given``) starts with ``--target``,
-    as the suite holds none of it (``suite.yaml: unknown target 'digits_cn'`` sent a user to
-    look for it in the suite), a mismatch with the suite's reward or concepts too (``reward
-    'misclassification' needs a classifier's class scores, but target 'synthetic' ...``)."""
-    try:
-        yield
-    except FfadeError as error:
-        text = str(error)
-        about_target = text.startswith(("target ", "unknown target ")) or (
-            target_given is not None and f"target '{target_given}'" in text
-        )
-        where = "--target" if target_given is not None and about_target else Path(suite_path)
-        if isinstance(error, OutputKindError) and where == "--target":  # the reward is the suite's
-            error.args = (
-                f"--target: {error.mismatch}; the suite's reward is fixed: give --target a model "
-                f"that returns {error.needs}, or check this one with a suite exported from a run "
-                "of it",
-            )
-            raise
-        error.args = (f"{where}: {error}",)  # same class: a PluginError keeps its hints
-        raise
 
 
 def junit_names(suite_name: str, target: str | None, target_args: list[str]) -> tuple[str, str]:
