@@ -368,3 +368,23 @@ def print_config_of_edited(tmp_path: Path, edit: tuple[str, str]) -> tuple[Path,
     config = tmp_path / "c.yaml"
     config.write_text(text.replace(edit[0], edit[1]))
     return config, ffade_in_process("fit", "--config", str(config), "--print_config")
+
+
+def digits_suite(folder: Path, target_args: dict[str, Any] | None = None) -> Path:
+    """A one-case suite on the digits CNN, four inputs: built in well under a second."""
+    suite = folder / "digits.yaml"
+    task = {
+        "target": {"name": "digits_cnn", "args": target_args or {}},
+        "dataset": {"name": "digits", "args": {"seed": 0}},
+        "reward": {"name": "misclassification", "args": {}},
+        "concepts": [{"name": "rotation", "args": {"values": [-20, 0, 20]}}],
+        "mode": "macroscopic",
+        "max_inputs": 4,
+    }
+    case = {"name": "c1", "states": [{"rotation": 20}], "pairs": {"discovery": [[0, 0]]}}
+    suite.write_text(
+        yaml.safe_dump(
+            {"format": "ffade-suite/1", "task": task, "cases": [{**case, "max_failure_rate": 0.5}]}
+        )
+    )
+    return suite

@@ -12,29 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from ffade.cli import main
-
-
-def digits_suite(folder: Path, target_args: dict[str, Any] | None = None) -> Path:
-    """A one-case suite on the digits CNN, four inputs: built in well under a second."""
-    suite = folder / "digits.yaml"
-    task = {
-        "target": {"name": "digits_cnn", "args": target_args or {}},
-        "dataset": {"name": "digits", "args": {"seed": 0}},
-        "reward": {"name": "misclassification", "args": {}},
-        "concepts": [{"name": "rotation", "args": {"values": [-20, 0, 20]}}],
-        "mode": "macroscopic",
-        "max_inputs": 4,
-    }
-    case = {"name": "c1", "states": [{"rotation": 20}], "pairs": {"discovery": [[0, 0]]}}
-    suite.write_text(
-        yaml.safe_dump(
-            {"format": "ffade-suite/1", "task": task, "cases": [{**case, "max_failure_rate": 0.5}]}
-        )
-    )
-    return suite
+from tests.helpers import digits_suite
 
 
 def refusal(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:

@@ -36,7 +36,7 @@ from ffade.passing import passing_ids
 from ffade.records import read_summary
 from ffade.registry import register, unregister
 from ffade.summarize.landscape import wilson_interval
-from tests.helpers import ffade_reader_gone, synthetic_spec
+from tests.helpers import digits_suite, ffade_reader_gone, synthetic_spec
 from tests.test_cli import TRAINING_LIBRARIES, python_m_ffade
 
 NO_FAILURES = "{name: synthetic, args: {regions: []}}"
@@ -860,21 +860,7 @@ def test_a_target_spec_at_odds_with_the_suite_names_target_not_the_suite(
 ) -> None:
     """`--target '{name: synthetic}'` on a digits suite: the reward's refusal of the target given
     started with the suite's path, which holds no such target."""
-    suite = tmp_path / "digits.yaml"
-    task = {
-        "target": {"name": "digits_cnn", "args": {}},
-        "dataset": {"name": "digits", "args": {"seed": 0}},
-        "reward": {"name": "misclassification", "args": {}},
-        "concepts": [{"name": "rotation", "args": {"values": [-20, 0, 20]}}],
-        "mode": "macroscopic",
-        "max_inputs": 4,
-    }
-    case = {"name": "c1", "states": [{"rotation": 20}], "pairs": {"discovery": [[0, 0]]}}
-    suite.write_text(
-        yaml.safe_dump(
-            {"format": "ffade-suite/1", "task": task, "cases": [{**case, "max_failure_rate": 0.5}]}
-        )
-    )
+    suite = digits_suite(tmp_path)
     assert main(["check", "--suite", str(suite), "--target", "{name: synthetic}"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(
