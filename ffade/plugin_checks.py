@@ -295,8 +295,8 @@ def split_pairs(dataset: Dataset, split: str, first: int | None = None) -> list[
     """
     name = plugin_label(dataset)
     items = _split_of(dataset, split)
-    if first is not None and _indexed(items):
-        items = items[:first]
+    if first is not None:
+        items = _first_items(items, first)
     try:
         items = list(items)
     except TypeError:
@@ -313,13 +313,22 @@ def split_sequence(dataset: Dataset, split: str) -> Sequence[Any]:
     decodes an image only when it is indexed), else :func:`split_pairs`' list. Check the pairs
     read from it with :func:`pairs_at`."""
     items = _split_of(dataset, split)
-    return items if _indexed(items) else split_pairs(dataset, split)
+    return items if isinstance(items, Sequence) else split_pairs(dataset, split)
 
 
-def _indexed(items: Any) -> bool:
-    """Whether a split is a sequence as docs/plugins.md says: ``len`` and indexing, slices
-    included; a class of those two methods that does not subclass ``Sequence`` was read whole."""
-    return isinstance(items, Sequence) or all(hasattr(items, m) for m in ("__len__", "__getitem__"))
+def _first_items(items: Any, first: int) -> Any:
+    """A split's first ``first`` items, read one by one where it has ``len`` and indexing (a
+    class of those two methods without the ``Sequence`` base was read whole); a torch
+    ``TensorDataset``'s slice is its tensors' slices, not pairs, so only a ``Sequence`` is sliced.
+    Anything else is returned as it is, for :func:`split_pairs` to read whole or refuse."""
+    if isinstance(items, Sequence):
+        return items[:first]
+    if isinstance(items, Mapping) or not all(hasattr(items, m) for m in ("__len__", "__getitem__")):
+        return items
+    try:
+        return [items[i] for i in range(min(first, len(items)))]
+    except (TypeError, KeyError, IndexError):  # no integer indexing after all: read it whole
+        return items
 
 
 def _split_of(dataset: Dataset, split: str) -> Any:

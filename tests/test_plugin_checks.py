@@ -699,7 +699,7 @@ def test_a_lazy_split_without_a_sequence_base_is_read_only_as_far_as_max_inputs(
     run's max_inputs, but only a ``collections.abc.Sequence`` was cut first: a plain class of
     ``__len__`` and ``__getitem__`` of 5000 inputs had all 5000 read for max_inputs 20."""
     from ffade.plugin_api import Dataset
-    from ffade.plugin_checks import split_pairs, split_sequence
+    from ffade.plugin_checks import split_pairs
 
     photos = _Photos(5000)
 
@@ -709,4 +709,26 @@ def test_a_lazy_split_without_a_sequence_base_is_read_only_as_far_as_max_inputs(
 
     pairs = split_pairs(Folder(), "discovery", first=20)
     assert len(pairs) == 20 and photos.read == 20
-    assert split_sequence(Folder(), "discovery") is photos and photos.read == 20
+
+
+def test_a_torch_dataset_split_is_read_as_pairs_up_to_max_inputs() -> None:
+    """A ``TensorDataset``'s slice is a tuple of its tensors' slices, not pairs: sliced for
+    max_inputs, a split returning one was refused ("item 0 is a Tensor") where it was read."""
+    from torch.utils.data import Subset, TensorDataset
+
+    from ffade.plugin_api import Dataset
+    from ffade.plugin_checks import split_pairs
+
+    tensors = TensorDataset(torch.arange(20.0).reshape(10, 2), torch.arange(10))
+
+    class Tensors(Dataset):
+        def __init__(self, data: object) -> None:
+            self.data = data
+
+        def split(self, name: str) -> object:
+            return self.data
+
+    for data in (tensors, Subset(tensors, [4, 5, 6, 7])):
+        pairs = split_pairs(Tensors(data), "discovery", first=3)
+        assert len(pairs) == 3 and all(len(pair) == 2 for pair in pairs)
+        assert int(pairs[0][1]) == int(data[0][1])
