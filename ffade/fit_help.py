@@ -23,6 +23,7 @@ from ffade.model_classes import (
     PLUGIN_CLASSES,
     model_class_guess,
     model_class_paths,
+    model_without_class,
     named_class,
     resolved,
 )
@@ -43,6 +44,8 @@ def fit_help(args: list[str] | None = None) -> str:
     from ffade.task import TaskSpec
 
     dqn = getattr(explore, DEFAULT_EXPLORER)
+    if model_without_class(args or []):  # argparse's line alone, the classes added to it
+        raise FfadeError(NO_MODEL_CLASS)
     named = named_class(args or [])
     chosen, path = resolved(named) if named is not None else (None, "")
     if named is not None and chosen is None:  # not the DQN's help first, then this line
@@ -106,7 +109,7 @@ _UNKNOWN_CLASS = (
     re.compile(r"No module named '(?P<name>[\w.]+)'"),
     re.compile(r"Import path (?P<name>[\w.]+) does not correspond to a subclass"),  # ffade.discover
     # --model ffade.explore.RandomExplorr on the command line
-    re.compile(r"Expected a path but (?P<name>[\w.]+) either not accessible or invalid"),
+    re.compile(r"Expected a path but (?P<name>[\w.]*) either not accessible or invalid"),
 )
 
 
@@ -128,8 +131,10 @@ def class_path_hint(message: str, args: list[str] | None = None) -> str:
         if match:
             break
     else:
-        return message
+        return message + _model_classes() * (message == NO_MODEL_CLASS)
     name = match.group("name")
+    if not name:  # --model= (nothing after the =): no class to guess from
+        return NO_MODEL_CLASS + _model_classes()
     if pattern is _UNKNOWN_CLASS[-1]:  # jsonargparse's words for it say nothing a user can use
         message = message.replace(match.group(0), f"unknown model class '{name}'")
     return message + _classes_meant(name, match.groupdict().get("module"))
@@ -143,7 +148,16 @@ def _classes_meant(name: str, module: str | None = None) -> str:
     guess = guess or model_class_guess(name)  # module_path_guess: ffade_text.mitigat.Class
     hint = f" (did you mean '{guess}'?)" if guess else ""
     # what is allowed, even with a guess: the guess may be wrong ("FooExplorer")
-    return f"{hint}; model classes: {', '.join(model_class_paths())}, {PLUGIN_CLASSES}"
+    return hint + _model_classes()
+
+
+def _model_classes() -> str:
+    """``; model classes: ...``: what ``--model`` or ``class_path`` takes."""
+    return f"; model classes: {', '.join(model_class_paths())}, {PLUGIN_CLASSES}"
+
+
+NO_MODEL_CLASS = "argument --model: expected one argument"
+"""argparse's line for ``--model`` given no class (``ffade fit --model --help``)."""
 
 
 _PARSER_KEY = re.compile(r'^Parser key "(?P<key>[^"]+)": ')

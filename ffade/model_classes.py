@@ -66,6 +66,16 @@ def named_class(args: list[str]) -> str | None:
     return named if isinstance(named, str) else None  # --model --help: no class given
 
 
+def model_without_class(args: list[str]) -> bool:
+    """Whether ``ffade fit ARGS`` gives ``--model`` no class (nothing, or an option, after it;
+    or ``--model=``): ``ffade fit --model --help`` printed the DQN's whole help before
+    argparse's line for it."""
+    return any(
+        arg == "--model=" or (arg == "--model" and "".join(args[i + 1 : i + 2])[:1] in ("", "-"))
+        for i, arg in enumerate(args)
+    )
+
+
 def resolved(value: str) -> tuple[type | None, str]:
     """The class ``value`` (a short name of ffade's or a full class path) names, and its class
     path; ``(None, "")`` where it names no class."""

@@ -176,3 +176,23 @@ def test_a_misspelt_class_with_help_gets_its_one_line_alone(
         f"ffade: error: model: unknown model class '{name}' (did you mean '{meant}'?); "
         "model classes: ffade.explore.DQNExplorer"
     ), done.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--model", "--help"], ["--model=", "--help"], ["--model"], ["--model="]],
+    ids=["help", "equals-help", "bare", "equals"],
+)
+def test_model_given_no_class_gets_one_line_with_the_classes(tmp_path, args: list[str]) -> None:
+    """``ffade fit --model --help`` printed the DQN's whole help, then argparse's "argument
+    --model: expected one argument", which did not say what --model takes."""
+    from tests.helpers import ffade_in_process
+
+    done = ffade_in_process("fit", *args, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(
+        "ffade: error: argument --model: expected one argument; "
+        "model classes: ffade.explore.DQNExplorer"
+    ), done.stderr
