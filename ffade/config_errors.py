@@ -17,6 +17,7 @@ from dataclasses import fields
 
 from ffade.errors import ConfigError
 from ffade.model_section import list_entry_hint, model_key_reason, task_key_hint
+from ffade.null_meanings import or_null
 from ffade.other_key_hint import NO_DATA, logger_reason
 from ffade.rng import seed_reason
 from ffade.value_reasons import choices_reason, expected_types
@@ -74,7 +75,8 @@ def config_error_line(message: str) -> str:
     if len(keys) > 1 and keys[0] == 'Parser key "model"' and "model." not in keys[-1]:
         keys[-1] = keys[-1].replace('"', '"model.init_args.', 1)  # the key as a user types it
     if infinite and keys:  # "inf" said as a YAML .inf is (docs quote that line), not in two ways
-        return f"{keys[-1].split(chr(34))[1]} must be a finite number, got {infinite.group(1)}"
+        key = keys[-1].split(chr(34))[1]
+        return f"{key} must be a finite number{or_null(key)}, got {infinite.group(1)}"
     boolean = re.fullmatch(r"expected bool, got (.*)", reason)  # "true", not Python's "bool"
     if boolean and keys:  # as ffade's own checks say it (task.only_passing_inputs, keep_others)
         own = message.rpartition("Parser key")[2]  # the key's own union, not the model's

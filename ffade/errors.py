@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ffade.greedy_words import swallowed_hint
+from ffade.null_meanings import or_null
 from ffade.option_types import TAKES, example
 from ffade.option_types import failure_rate as failure_rate  # re-exported: plugins' scripts
 from ffade.option_types import whole_number_from_1 as whole_number_from_1
@@ -269,11 +270,12 @@ def require_at_least(least: int, *, whole: bool = False, **init_args: float) -> 
             raise refused(key, f"at least {least}", value)
 
 
-def _require_finite(key: str, value: object) -> None:
+def _require_finite(key: str, value: object, also: str = "") -> None:
     """Refuse a NaN or infinite number (``.inf`` in a YAML config, ``float("inf")`` from Python):
-    summary.json records the arguments, and JSON has no Infinity (strict readers refuse it)."""
+    summary.json records the arguments, and JSON has no Infinity (strict readers refuse it).
+    ``also``: what else the key allows (``reward_clip``'s null), said after "a finite number"."""
     if is_number(value) and not math.isfinite(value):
-        raise refused(key, "a finite number", value)
+        raise refused(key, f"a finite number{also}", value)
 
 
 def refused(key: str, allowed: str, value: object) -> FfadeError:
@@ -318,12 +320,12 @@ def require_share(key: str, value: object, meaning: str, *, one: bool = True) ->
         raise refused(key, f"in [0, {'1]' if one else '1)'} ({meaning})", value)
 
 
-def require_above(bound: float, *, null_means: str = "", **init_args: float) -> None:
+def require_above(bound: float, **init_args: float) -> None:
     """Refuse a LightningModule's argument not strictly above ``bound`` (a step size, a clip);
-    ``null_means``: what a null, also allowed, does (``reward_clip``'s "no clipping"), said too."""
-    null = f", or null ({null_means})" if null_means else ""
+    for one that takes a null, what it does too (:mod:`ffade.null_meanings`: ``reward_clip``)."""
     for key, value in init_args.items():
-        _require_finite(key, value)
+        null = or_null(key)
+        _require_finite(key, value, null)  # reward_clip=.inf: null is allowed too
         if not (is_number(value) and value > bound):
             raise refused(key, f"above {bound}{null}", value)
 
@@ -376,25 +378,3 @@ def require_region_options(threshold: object, min_evaluations: object) -> None:
         raise FfadeError(
             f"min_evaluations: expected a whole number from 1, got {min_evaluations!r}"
         )
-
-
-def loading_detail(error: BaseException) -> str:
-    """``": <the error's first line>"`` to end a one-line "cannot load" error, or nothing when
-    the model is a hub id missing from the local Hugging Face cache (huggingface_hub's
-    ``LocalEntryNotFoundError`` in the chain) and no download was tried: the library then says
-    it "couldn't connect", which misleads; the plugin's own hint says how to fetch it. When a
-    download was tried (a connection error under it: ``local_files_only: false`` offline), the
-    library's line stays: the hub could not be reached."""
-    missing = False
-    cause: BaseException | None = error
-    while cause is not None:
-        name = type(cause).__name__
-        missing = missing or name == "LocalEntryNotFoundError"
-        if missing and (isinstance(cause, ConnectionError | TimeoutError) or "Connect" in name):
-            missing = False  # a download was tried and the network failed: say so
-            break
-        cause = cause.__cause__ or cause.__context__
-    if missing:
-        return ""
-    text = str(error).strip()
-    return f": {text.splitlines()[0] if text else type(error).__name__}"

@@ -297,6 +297,16 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
             ("minus_inf", "-inf", "-inf"),
         ]
     },
+    # reward_clip=-inf said only "must be a finite number", where reward_clip 0 said that null
+    # (no clipping) is allowed too: each path (jsonargparse's float, the explorer's check) says it
+    **{
+        f"reward_clip_{name}": (
+            ["fit", "--config", "{config}", f"--model.init_args.reward_clip={value}"],
+            "error: model.init_args.reward_clip must be a finite number, or null (no clipping), "
+            f"got {said}",
+        )
+        for name, value, said in [("minus_inf", "-inf", "-inf"), ("yaml_inf", ".inf", "inf")]
+    },
     # a boolean said as ffade's own checks say one (task.only_passing_inputs from Python), not
     # jsonargparse's "expected bool, got maybe"; Lightning's Optional[bool] takes null too
     "only_passing_inputs_text": (
@@ -815,6 +825,8 @@ FRAGMENTS = {
 
 
 FAST = {
+    "reward_clip_minus_inf",
+    "reward_clip_yaml_inf",
     "random",
     "gradient_clip_val_yaml_nan",
     "truncated",

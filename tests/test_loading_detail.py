@@ -6,7 +6,7 @@ from itertools import pairwise
 
 from huggingface_hub.errors import LocalEntryNotFoundError
 
-from ffade.errors import loading_detail
+from ffade.loading_detail import loading_detail
 
 
 def _chain(*errors: BaseException) -> BaseException:

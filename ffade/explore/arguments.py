@@ -25,7 +25,7 @@ def check_explorer_arguments(args: Mapping[str, Any]) -> None:
     require_at_least(0, step_penalty=args["step_penalty"], novelty_bonus=args["novelty_bonus"])
     require_within(0, 1, coverage_probes=args["coverage_probes"])
     if args["reward_clip"] is not None:
-        require_above(0, null_means="no clipping", reward_clip=args["reward_clip"])
+        require_above(0, reward_clip=args["reward_clip"])
 
 
 class ModeError(FfadeError):
