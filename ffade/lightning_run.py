@@ -58,7 +58,13 @@ from ffade.run_length import MAX_EPOCHS_HELP, fill_max_epochs
 from ffade.run_lock import hold_run_dir, refuse_a_run_still_going, release_run_dir
 from ffade.said_once import say_notes
 from ffade.spawn_scratch import remove_spawn_scratch
-from ffade.trainer import check_trainer_config, trainer_defaults, trainer_notes, use_root_dir
+from ffade.trainer import (
+    check_trainer_config,
+    relative_default_root,
+    trainer_defaults,
+    trainer_notes,
+    use_root_dir,
+)
 from ffade.writable import folder_gone
 from ffade.writer_threads import quiet_writer_threads
 from ffade.yaml_anchors import check_anchor_keys
@@ -246,6 +252,7 @@ class FfadeCLI(LightningCLI):
         with "You added multiple progress bar callbacks", though the user added one; settings no
         run can work with are refused first (:func:`check_trainer_config`)."""
         check_trainer_config(config, self.model)
+        relative_default_root(config)  # logger: true's run said as lightning_logs/version_0
         own = config.get("callbacks") or []
         own_bar = any(isinstance(c, ProgressBar) for c in (own if isinstance(own, list) else [own]))
         if config.get("enable_progress_bar") is False or own_bar:

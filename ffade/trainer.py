@@ -8,6 +8,7 @@ same checkpoints.
 from __future__ import annotations
 
 import math
+import os
 import sys
 from typing import Any
 
@@ -161,6 +162,18 @@ def check_trainer_hardware(config: dict[str, Any], one_process: bool = False) ->
             f"runs its stages in one; give {fix}, or run the stage as its own ffade fit command "
             "(docs/scale.md)"
         )
+
+
+def relative_default_root(config: dict[str, Any]) -> None:
+    """Give Lightning's own logger (``--trainer.logger true``) the working folder as ``.``.
+
+    That logger saves under ``default_root_dir``, which Lightning sets to ``os.getcwd()`` where
+    none is given: its run was said as ``/home/me/lightning_logs/version_0`` where every other
+    run is said relative to the working folder (``runs/synthetic/version_0``). ``.`` is the same
+    folder, said as ``lightning_logs/version_0``. ``config``: the Trainer's keyword arguments.
+    """
+    if config.get("logger") in (True, None) and config.get("default_root_dir") is None:
+        config["default_root_dir"] = os.curdir
 
 
 def trainer_notes(config: dict[str, Any], model: Any) -> list[str]:

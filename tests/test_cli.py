@@ -470,12 +470,17 @@ def test_logger_true_is_lightnings_default_logger_in_the_current_directory(
     tmp_path: Path,
 ) -> None:
     """The README said only where ``false`` and a logger class put a run; ``true`` (Lightning's
-    own default logger) put it under ./lightning_logs, not the config's runs/, and it says so."""
+    own default logger) put it under ./lightning_logs, not the config's runs/, and it says so.
+    Its closing lines named it by an absolute path (Lightning's root is ``os.getcwd()``), where
+    every other run is named relative to the working folder."""
     config = write_config(tmp_path / "c.yaml", budget=32)
     result = ffade_in_process(
         "fit", "--config", str(config), "--trainer.logger", "true", cwd=tmp_path
     )
     assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    assert lines[0] == "run: lightning_logs/version_0", result.stdout
+    assert lines[-1] == "next: ffade report lightning_logs/version_0", result.stdout
     run = tmp_path / "lightning_logs" / "version_0"
     assert json.loads((run / "summary.json").read_text())["status"] == "finished"
     assert not (tmp_path / "runs").exists()
