@@ -151,3 +151,43 @@ def test_the_readme_and_report_md_name_every_picture_ffade_report_logs(tmp_path:
     } == logged
     last = read_summary(runs[0])["iterations"]
     assert all([e.step for e in accumulator.Images(tag)] == [last] for tag in logged)
+
+
+@pytest.mark.slow
+def test_a_run_that_crashed_before_its_first_save_is_resumed_as_the_readme_says(
+    tmp_path: Path,
+) -> None:
+    """README's ``checkpoints/last.ckpt`` said only to resume with ``--ckpt_path …/last.ckpt``,
+    as if every stopped run had one: a crash saves none, so one a few steps in left no
+    ``checkpoints/`` folder; its printed command (the run directory) replays the log."""
+    import os
+    import subprocess
+    import sys
+
+    import yaml
+
+    from tests.helpers import ffade_in_process, write_config
+
+    section = " ".join(readme_subsection("`checkpoints/last.ckpt`").split())
+    assert "has no `checkpoints/` folder, so `--ckpt_path …/last.ckpt` is refused" in section
+    config = write_config(tmp_path / "c.yaml", "ffade.explore.RandomExplorer", budget=120)
+    data = yaml.safe_load(config.read_text())
+    crashing = {"predict": "tests.api.callables:crashes_at_env_call"}
+    data["model"]["init_args"]["task"]["target"] = {"name": "callable", "args": crashing}
+    config.write_text(yaml.safe_dump(data))
+    env = {**os.environ, "FFADE_TEST_CRASH_AT": "4"}  # a few steps in, before step 10
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])
+    command = [sys.executable, "-m", "ffade", "fit", "--config", str(config)]
+    crashed = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, env=env)
+    run = tmp_path / "runs" / "test" / "version_0"
+    assert crashed.returncode == 1 and "status failed" in crashed.stderr, crashed.stderr[-2000:]
+    assert (run / "evaluations.jsonl").stat().st_size > 0
+    assert not (run / "checkpoints").exists()
+    last_ckpt = str(run / "checkpoints" / "last.ckpt")
+    refused = ffade_in_process("fit", "--config", str(config), "--ckpt_path", last_ckpt)
+    assert refused.returncode == 2 and "not found" in refused.stderr, refused.stderr[-2000:]
+    resume = crashed.stderr.strip().splitlines()[-1].split("resume it with: ", 1)[1]
+    assert resume.endswith(f"--ckpt_path {run}")  # the run directory, not its last.ckpt
+    resumed = ffade_in_process(*resume.split()[1:], cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "replaying its evaluations.jsonl" in resumed.stderr
