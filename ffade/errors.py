@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ffade.greedy_words import swallowed_hint
+from ffade.loading_detail import loading_detail as loading_detail  # re-exported: plugins
 from ffade.null_meanings import or_null
 from ffade.option_types import TAKES, example
 from ffade.option_types import failure_rate as failure_rate  # re-exported: plugins' scripts

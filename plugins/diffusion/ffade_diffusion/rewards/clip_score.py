@@ -20,10 +20,10 @@ from ffade.errors import (
     FfadeError,
     as_written,
     is_number,
+    loading_detail,
     require_positive_arg,
 )
 from ffade.hf_models import check_model_path, check_tokenizer
-from ffade.loading_detail import loading_detail
 from ffade.plugin_api import Reward, Scores, usable_device
 from ffade.shown_numbers import beside
 from ffade.thresholds import as_compared

@@ -17,8 +17,7 @@ from typing import Any
 
 import torch
 
-from ffade.errors import FfadeError, as_written
-from ffade.loading_detail import loading_detail
+from ffade.errors import FfadeError, as_written, loading_detail
 from ffade.written import a_type
 from ffade_diffusion.paths import check_local_path, quiet_loading
 

@@ -22,9 +22,8 @@ from typing import Any, ClassVar
 
 import torch
 
-from ffade.errors import FfadeError, PluginError, as_written
+from ffade.errors import FfadeError, PluginError, as_written, loading_detail
 from ffade.hf_models import check_model_path, check_tokenizer, check_trained_head
-from ffade.loading_detail import loading_detail
 from ffade.plugin_api import Target, load_weights
 from ffade.plugin_checks import check_class_references
 from ffade.shown_numbers import share

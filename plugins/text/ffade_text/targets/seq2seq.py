@@ -15,9 +15,8 @@ from typing import Any, ClassVar
 
 import torch
 
-from ffade.errors import FfadeError, PluginError, as_written
+from ffade.errors import FfadeError, PluginError, as_written, loading_detail
 from ffade.hf_models import check_model_path, check_tokenizer
-from ffade.loading_detail import loading_detail
 from ffade.plugin_api import Target, load_weights
 from ffade.threads import cpu_threads, require_cpu_threads
 from ffade_text.targets._generation import GENERATION_KEYS, apply_generation, check_generation

@@ -18,9 +18,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from ffade.errors import PluginError
+from ffade.errors import PluginError, loading_detail
 from ffade.hf_models import check_model_path, check_trained_head
-from ffade.loading_detail import loading_detail
 from ffade.plugin_api import load_weights
 from ffade_vision._lazy import F
 from ffade_vision.targets._base import ImageClassifier
