@@ -28,6 +28,7 @@ from ffade.summarize.chosen_axes import default_axes
 from ffade.summarize.crowded import highest
 from ffade.summarize.evidence_marks import evidence_size, hatch_few, size_legend
 from ffade.summarize.landscape import Landscape, percent
+from ffade.summarize.policy_marks import mark_uniform, preference_size
 from ffade.summarize.regions import format_value
 
 Kind = Literal["failure", "policy"]
@@ -313,12 +314,13 @@ def _scatter3d(
         states, shown = states[top], shown[top]
     counts = view.evaluations[tuple(states.T)]
     low, high = limits
+    uniform = 1.0 / view.num_states  # a pooled policy sums to 1 over the states drawn
     points = ax.scatter(
         states[:, 0],
         states[:, 1],
         states[:, 2],
         c=shown,
-        s=evidence_size(counts) if kind == "failure" else 10 + 190 * (shown - low) / (high - low),
+        s=evidence_size(counts) if kind == "failure" else preference_size(shown, uniform, high),
         cmap=_colormap(kind),
         vmin=low,
         vmax=high,
@@ -369,7 +371,8 @@ def _scatter3d(
     below = f"below the {MAX_POINTS} highest" * crowded  # a policy gives every state a value
     unseen = "; no point: not evaluated" + f",\nor {below}" * crowded
     unseen = unseen if kind == "failure" else f";\nno point: {below}" * crowded
-    label = f"{name}\n(colour{' and size' * (kind != 'failure')}{unseen})"
+    sized = f"; size: above uniform,\n1/{view.num_states:,} = {uniform:.2g}, the white line"
+    label = f"{name}\n(colour{sized * (kind != 'failure')}{unseen})"
     # placed by hand, in inches (where ``colorbar(ax=ax, shrink=0.6, pad=0.1)`` puts them): the
     # picture widens by what the upright axis's ticks and label need, and the colour bar moves
     # right by as much, so neither runs under the other and the 3D box keeps its size
@@ -380,6 +383,8 @@ def _scatter3d(
     figure.colorbar(points, cax=bar, label=label)
     if kind == "failure":
         size_legend(figure, counts, (5.3 + offset) / width, 0.25)
+    else:
+        mark_uniform(bar, uniform, high)
     return figure
 
 

@@ -63,14 +63,16 @@ def test_compared_runs_draw_a_count_at_one_size(make_run) -> None:
     assert len({size for size, _ in second.values()}) == 1
 
 
-def test_a_policy_picture_keeps_size_by_probability_and_has_no_size_key(make_run) -> None:
+def test_a_policy_picture_sizes_by_probability_and_has_no_size_key(make_run) -> None:
     policy = np.arange(1, 9, dtype=float).reshape(2, 2, 2) / 36
     run = make_run("policy", CUBE, lambda s: (1 + 99 * s[0], 0), policy=policy)
     figure = plot_landscape(load_landscape(run), kind="policy")
     assert figure.legends == []
     points = drawn(figure)
     assert points[(1, 1, 1)][0] > points[(0, 0, 0)][0]  # the most probable, the largest
-    assert figure.axes[1].get_ylabel() == "action probability\n(colour and size)"
+    assert figure.axes[1].get_ylabel() == (
+        "action probability\n(colour; size: above uniform,\n1/8 = 0.12, the white line)"
+    )
 
 
 def hatched(ax) -> list[tuple[float, float]]:

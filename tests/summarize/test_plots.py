@@ -229,7 +229,8 @@ def test_a_crowded_level_policy_is_drawn_spread_over_the_grid(
     assert len(drawn) == 10 and sorted(set(np.asarray(drawn).tolist())) == [0, 1, 2, 3, 4]
     # no point here is a state below the 10 drawn (every state has a probability)
     assert figure.axes[1].get_ylabel() == (
-        "action probability\n(colour and size;\nno point: below the 10 highest)"
+        "action probability\n(colour; size: above uniform,\n1/75 = 0.013, the white line;\n"
+        "no point: below the 10 highest)"
     )
 
 
