@@ -14,14 +14,14 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ffade.figure_text import axis_label, fonts, literal, middle_cut
+from ffade.figure_text import axis_label, fonts, literal
 from ffade.records import atomic_path
 from ffade.summarize.cell_text import cell_probability, text_shade
 from ffade.summarize.chosen_axes import default_axes
@@ -30,24 +30,19 @@ from ffade.summarize.evidence_marks import evidence_size, hatch_few, size_legend
 from ffade.summarize.landscape import Landscape, percent
 from ffade.summarize.policy_marks import mark_uniform, preference_size
 from ffade.summarize.regions import format_value
+from ffade.summarize.value_ticks import (
+    FLOOR_TICK_CHARACTERS,
+    MAX_LEVEL_WORDS,
+    MAX_ROW_TICKS,
+    Z_WORD_CHARACTERS,
+    value_ticks,
+    z_word,
+)
 
 Kind = Literal["failure", "policy"]
 
-MAX_TICKS = 12
-"""Beyond this many grid values, label every n-th tick so labels stay legible."""
-FLOOR_TICK_CHARACTERS = 60  # a 3D floor axis's numbers (count x (longest + 1)) past this thin
-MAX_ROW_TICKS = 20  # a heatmap's rows, labels level: 14 labelled every other left rows unnamed
-FLAT_TICK_CHARACTERS = 50  # a flat x axis's ticks (count x longest) past this turn, as words do
-
 MAX_POINTS = 4000
 """A 3D scatter shows at most this many states, the highest values: more are slow and unreadable."""
-
-MAX_LEVEL_WORDS = 5
-"""A 3D axis of up to this many words writes them upright (more are turned to fit)."""
-
-Z_WORD_CHARACTERS = 20
-"""A word tick of the upright 3D axis, of more than ``MAX_LEVEL_WORDS``, is cut to this (one
-line: the ticks stand one above the other)."""
 
 TITLE_CHARACTERS = 90
 """A title line longer than this wraps (long concept labels): a picture is about 100 wide."""
@@ -201,37 +196,6 @@ def save_figure(figure: Figure, path: str | Path, dpi: int = 100) -> Path:
     return path
 
 
-def _ticks(
-    setter: Any,
-    set_labels: Any,
-    grid: list[Any],
-    left: bool = False,
-    flat: bool = False,
-    most: int = MAX_TICKS,
-    room: int | None = None,
-) -> None:
-    """Value ticks; ``left``: a flat picture's y axis, whose labels end at the axis (centred on
-    their tick, "0.889" ran into the heatmap's cells); ``flat``: its x axis, whose numbers and
-    words turn where they would run together ("0.11110.22220.3333") and else lie level (a few
-    short words turned read worse, a turned ``""`` as a stray mark); ``room``: characters
-    numbers may take. A 3D axis's words turn, and its caller sets them again."""
-    every = max(1, int(np.ceil(len(grid) / most)))
-    if room is not None and not any(isinstance(v, str) for v in grid):  # (words: by the caller)
-        longest = max(len(format_value(v)) for v in grid) + 1
-        every = max(every, int(np.ceil(len(grid) * longest / room)))
-    positions = list(range(0, len(grid), every))
-    setter(positions)
-    labels = [literal(format_value(grid[i])) for i in positions]
-    words = any(isinstance(v, str) for v in grid) and not left and not flat
-    turned = words or (flat and len(labels) * max(map(len, labels)) > FLAT_TICK_CHARACTERS)
-    set_labels(
-        labels,
-        rotation=45 if turned else 0,
-        ha="right" if turned or left else "center",
-        fontsize=8,
-    )
-
-
 def _colormap(kind: Kind) -> str:
     """Failures dark on light (what matters stands out); probabilities in viridis."""
     return "magma_r" if kind == "failure" else "viridis"
@@ -263,7 +227,7 @@ def _bars(
     else:
         ax.bar(positions, heights, color="tab:blue", alpha=0.8)
         ax.set_ylim(0, limits[1] * 1.05)
-    _ticks(ax.set_xticks, ax.set_xticklabels, view.values[0], flat=True)
+    value_ticks(ax.set_xticks, ax.set_xticklabels, view.values[0], flat=True)
     ax.set_xlabel(axis_label(view.labels[0]))
     ax.set_ylabel(name + " (whiskers: 95% CI)" * (kind == "failure"))  # a PNG seen alone
     return figure
@@ -290,8 +254,8 @@ def _heatmap(
                 text = percent(value) if kind == "failure" else cell_probability(value)
                 shade = text_shade(cmap((value - low) / (high - low)))
                 ax.text(i, j, text, ha="center", va="center", fontsize=7, color=shade)
-    _ticks(ax.set_xticks, ax.set_xticklabels, view.values[0], flat=True)
-    _ticks(ax.set_yticks, ax.set_yticklabels, view.values[1], left=True, most=MAX_ROW_TICKS)
+    value_ticks(ax.set_xticks, ax.set_xticklabels, view.values[0], flat=True)
+    value_ticks(ax.set_yticks, ax.set_yticklabels, view.values[1], left=True, most=MAX_ROW_TICKS)
     ax.set_xlabel(axis_label(view.labels[0]))
     ax.set_ylabel(axis_label(view.labels[1]))
     label = name  # a failure rate of 1 evaluation read as strongly as one of hundreds
@@ -337,14 +301,14 @@ def _scatter3d(
     ):
         # the floor's numbers lie level along slanted axes: twelve of 7 characters ran together
         room = FLOOR_TICK_CHARACTERS if i < 2 else None
-        _ticks(set_ticks, set_labels, view.values[i], room=room)
+        value_ticks(set_ticks, set_labels, view.values[i], room=room)
         grid = view.values[i]
         pad = None  # numbers: matplotlib's
         if i == 2 and any(isinstance(v, str) for v in grid):
             # the upright axis's ticks stand one above the other: its words lie flat (turned,
             # they ran into each other), and its label moves out past the longest
             width = 14 if len(grid) <= MAX_LEVEL_WORDS else Z_WORD_CHARACTERS
-            flat = [_z_word(format_value(v), width, len(grid)) for v in grid]
+            flat = [z_word(format_value(v), width, len(grid)) for v in grid]
             chosen = [flat[int(t)] for t in ax.get_zticks()]
             set_labels(chosen, rotation=0, ha="left", va="center", fontsize=8)
             pad = 8 + 2.8 * max(len(line) for word in chosen for line in word.split("\n"))
@@ -386,11 +350,3 @@ def _scatter3d(
     else:
         mark_uniform(bar, uniform, high)
     return figure
-
-
-def _z_word(word: str, width: int, count: int) -> str:
-    """A word tick of the upright 3D axis: a few wrap onto two lines, more are cut to one line
-    that keeps both ends (``shuffle...number 7``: grid words often differ only at the end)."""
-    if count <= MAX_LEVEL_WORDS:
-        return literal(textwrap.fill(word, width))
-    return literal(middle_cut(word, width))
