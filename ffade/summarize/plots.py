@@ -28,7 +28,7 @@ from ffade.summarize.chosen_axes import default_axes
 from ffade.summarize.crowded import highest
 from ffade.summarize.evidence_marks import evidence_size, hatch_few, size_legend
 from ffade.summarize.landscape import Landscape, percent
-from ffade.summarize.policy_marks import mark_uniform, preference_size
+from ffade.summarize.policy_marks import mark_uniform, preference_size, uniform_text
 from ffade.summarize.regions import format_value
 from ffade.summarize.value_ticks import (
     FLOOR_TICK_CHARACTERS,
@@ -227,6 +227,9 @@ def _bars(
     else:
         ax.bar(positions, heights, color="tab:blue", alpha=0.8)
         ax.set_ylim(0, limits[1] * 1.05)
+        if 1.0 / view.num_states <= limits[1]:  # a reference for "preferred", as in 3D
+            ax.axhline(1.0 / view.num_states, color="black", linewidth=1, linestyle="--")
+            name += f"\n(dashed line: uniform, {uniform_text(view.num_states)})"
     value_ticks(ax.set_xticks, ax.set_xticklabels, view.values[0], flat=True)
     ax.set_xlabel(axis_label(view.labels[0]))
     ax.set_ylabel(name + " (whiskers: 95% CI)" * (kind == "failure"))  # a PNG seen alone
@@ -259,9 +262,13 @@ def _heatmap(
     ax.set_xlabel(axis_label(view.labels[0]))
     ax.set_ylabel(axis_label(view.labels[1]))
     label = name  # a failure rate of 1 evaluation read as strongly as one of hundreds
+    if kind == "policy":
+        label += f" (white line: uniform,\n{uniform_text(view.num_states)})"
     if kind == "failure":  # a probability's cells are not rates: nothing to hatch
         label += f" (grey: not evaluated{hatch_few(ax, view.evaluations)})"
-    figure.colorbar(image, ax=ax, label=label)
+    bar = figure.colorbar(image, ax=ax, label=label)
+    if kind == "policy":
+        mark_uniform(bar.ax, 1.0 / view.num_states, high)
     return figure
 
 
@@ -335,7 +342,7 @@ def _scatter3d(
     below = f"below the {MAX_POINTS} highest" * crowded  # a policy gives every state a value
     unseen = "; no point: not evaluated" + f",\nor {below}" * crowded
     unseen = unseen if kind == "failure" else f";\nno point: {below}" * crowded
-    sized = f"; size: above uniform,\n1/{view.num_states:,} = {uniform:.2g}, the white line"
+    sized = f"; size: above uniform,\n{uniform_text(view.num_states)}, the white line"
     label = f"{name}\n(colour{sized * (kind != 'failure')}{unseen})"
     # placed by hand, in inches (where ``colorbar(ax=ax, shrink=0.6, pad=0.1)`` puts them): the
     # picture widens by what the upright axis's ticks and label need, and the colour bar moves

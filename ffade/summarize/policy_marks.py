@@ -8,7 +8,8 @@ the states the explorer favours did not stand out of the crowd. A point now is a
 uniform level (one over the states drawn, the probability of a choice with no preference) and
 grows above it to :data:`LARGEST` at the top of the colour scale; the colour still reads the
 probability from 0. Compared runs share the top and, over one grid, the uniform level, so their
-sizes read alike, as their colours do.
+sizes read alike, as their colours do. A heatmap's colour bar and a bar chart mark the same
+level, so every policy picture says which states are favoured over chance.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ DOT = 6.0
 
 LARGEST = 160.0
 """A point's area at the top of the colour scale."""
+
+
+def uniform_text(states: int) -> str:
+    """The uniform level as a picture names it: ``1/216 = 0.0046``."""
+    return f"1/{states:,} = {1.0 / states:.2g}"
 
 
 def preference_size(probabilities: np.ndarray, uniform: float, top: float) -> np.ndarray:

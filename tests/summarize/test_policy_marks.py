@@ -65,3 +65,18 @@ def test_a_uniform_policy_is_all_dots() -> None:
     assert preference_size(np.full(8, uniform), uniform, uniform).tolist() == [DOT] * 8
     half = preference_size(np.array([uniform, 0.5 * (uniform + 0.5), 0.5]), uniform, 0.5)
     assert half.tolist() == pytest.approx([DOT, (DOT + LARGEST) / 2, LARGEST])
+
+
+def test_flat_policy_pictures_mark_the_uniform_level_too(make_run) -> None:
+    """A heatmap's or bar chart's probabilities had no reference: 0.019 of 54 cells read as low
+    or high alike. Both now mark uniform, as the 3D picture does."""
+    grid = {"rotation": [-10, 0, 10], "blur": [0, 1]}
+    policy = np.array([0.05, 0.05, 0.1, 0.1, 0.2, 0.5])  # by (rotation, blur)
+    landscape = load_landscape(make_run("flat", grid, lambda s: (1, 0), policy=policy))
+    heatmap = plot_landscape(landscape, kind="policy")
+    bar = heatmap.axes[1]
+    assert bar.get_ylabel() == "action probability (white line: uniform,\n1/6 = 0.17)"
+    assert [line.get_ydata()[0] for line in bar.lines] == [pytest.approx(1 / 6)] * 2
+    bars = plot_landscape(landscape, kind="policy", axes=["rotation"]).axes[0]
+    assert bars.get_ylabel() == "action probability\n(dashed line: uniform, 1/3 = 0.33)"
+    assert [line.get_ydata()[0] for line in bars.lines] == [pytest.approx(1 / 3)]
