@@ -119,6 +119,8 @@ def _plot_landscape(
     if kind == "failure" and landscape.explorer not in UNBIASED_EXPLORERS:
         # seen without the docs (TensorBoard), "75%" at the unchanged state read as the model's
         title += f"\nof the inputs the {landscape.explorer} explorer chose: it seeks failures"
+    if kind == "policy" and landscape.explorer:  # seen alone (TensorBoard): whose, and when
+        title += f"\nof the {landscape.explorer} explorer, as its run ended"
     shown = int(np.isfinite(values).sum())
     if view.num_concepts == 3 and shown > MAX_POINTS:
         title += f"\n(the {MAX_POINTS} highest of {shown} states shown)"
