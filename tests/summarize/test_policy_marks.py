@@ -84,7 +84,8 @@ def test_flat_policy_pictures_mark_the_uniform_level_too(make_run) -> None:
 
 def test_a_policy_picture_s_title_names_whose_policy_and_when(make_run) -> None:
     """Seen alone (TensorBoard's Images tab), "Action probability by a, b" did not say whose
-    probabilities these are, nor that they are the explorer's last (policy.npy: at the run's end)."""
+    probabilities these are, nor that they are the explorer's last (policy.npy:
+    at the run's end)."""
     grid = {"a": [0, 1], "b": [0, 1]}
     run = make_run("dqn", grid, lambda s: (1, 0), policy=np.full(4, 0.25), explorer="dqn")
     title = plot_landscape(load_landscape(run), kind="policy")._suptitle.get_text()
