@@ -55,7 +55,6 @@ from typing import Any
 import yaml
 
 from ffade.errors import FfadeError, OneLineParser, as_written, plain_key
-from ffade.feedback.from_file import feedback_from_file, nothing_to_review
 from ffade.loop_closing import closing_summary
 from ffade.loop_config import (
     LoopConfig,
@@ -70,6 +69,7 @@ from ffade.loop_config import (
     read_loop_config,
     takes_warm_start,
 )
+from ffade.loop_feedback import prioritize
 from ffade.loop_kinds import check_finetuner_kind, check_stage_splits, check_target_trainable
 from ffade.loop_retest import retest
 from ffade.loop_stop import (
@@ -84,9 +84,6 @@ from ffade.model_arguments import check_model_arguments
 from ffade.records import MITIGATION_FILE, SUMMARY_FILE, read_summary, write_json_atomic
 from ffade.shell_words import model_overrides
 from ffade.writable import missing_dirs, remove_if_empty, writable_dir
-
-LOOP_SLICES_HINT = "set slices: regions in the loop config"
-"""How a loop prioritizes regions where its run has no rule (``ffade feedback``: --slices)."""
 
 STAGES = ("discover", "mitigate", "rediscover", "report")
 
@@ -192,7 +189,7 @@ def _run_stages(
     record["discover"] = str(first)
     save("discovered")
 
-    record["feedback"] = str(_prioritize(config, first, say))
+    record["feedback"] = str(prioritize(config, first, say))
     save("prioritized")
 
     fixed, mitigation = _mitigate(config, loop_dir, first, say)
@@ -222,45 +219,6 @@ def _discover(config: LoopConfig, loop_dir: Path, say) -> Path:
     """Stage 1: the discovery run on the original model."""
     say(f"[1/5] discover: {quote(str(config.discover))} -> {quote(str(loop_dir / 'discover'))}")
     return _run_stage("discover", config.discover, loop_dir / "discover", {})
-
-
-def _prioritize(config: LoopConfig, first: Path, say) -> Path:
-    """Stage 2: the priorities file applied to the first run's regions; returns feedback.yaml."""
-    say(f"[2/5] feedback: {quote(str(config.feedback))} -> {quote(str(first / 'feedback.yaml'))}")
-    feedback = feedback_from_file(
-        first,
-        config.feedback,
-        None,
-        config.threshold,
-        config.min_evaluations,
-        slices=config.slices,
-    )
-    counts = feedback.counts()
-    listed = ", ".join(f"{n} {p}" for p, n in counts.items() if n)
-    say(f"      {len(feedback.regions)} {feedback.slices}" + (f": {listed}" if listed else ""))
-    if not feedback.regions:  # why, as `ffade feedback --from` says it ("rank 1 is past the
-        raise FfadeError(_nothing_to_review(config, first))  # last rule" was said)
-    if counts["skip"] == len(feedback.regions):  # nothing prioritized: the fine-tune refuses it
-        found = f"{len(feedback.regions)} {feedback.slices} found with threshold {config.threshold}"
-        raise FfadeError(
-            f"{config.feedback}: no {feedback.slices[:-1]} of {first} has priority high, medium "
-            f"or low ({found}, min_evaluations {config.min_evaluations}), so nothing is to fix"
-        )
-    return first / "feedback.yaml"
-
-
-def _nothing_to_review(config: LoopConfig, first: Path) -> str:
-    """Why the first run has no slice to prioritize, in the loop config's words."""
-    settings = f"threshold {config.threshold:g} and min_evaluations {config.min_evaluations}"
-    why = nothing_to_review(
-        first,
-        config.threshold,
-        config.min_evaluations,
-        config.slices,
-        LOOP_SLICES_HINT,
-        settings=settings,
-    )
-    return f"{first}: nothing to review: {why}; the fine-tune has nothing to fix"
 
 
 def _mitigate(config: LoopConfig, loop_dir: Path, first: Path, say) -> tuple[Path, dict[str, Any]]:

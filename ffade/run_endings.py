@@ -94,7 +94,8 @@ def _discovery_ending(
 ) -> str:
     from ffade.summarize.meaning import load_kept_landscape
     from ffade.summarize.rules import find_rules
-    from ffade.summarize.run_figures import counts_line
+    from ffade.summarize.run_figures import counts_line, start_state
+    from ffade.summarize.start_failures import failures_only_at_start
 
     states = summary.get("failing_concept_states", "-")
     lines = [
@@ -110,7 +111,10 @@ def _discovery_ending(
     if stopped_by_trainer(reason):
         lines.append(f"continue it: {_continue_command(run_dir)}")
     try:
-        rules = find_rules(load_kept_landscape(run_dir, counted))  # the report's top rule
+        landscape = load_kept_landscape(run_dir, counted)
+        rules = find_rules(landscape)  # the report's top rule
+        # a failure with no rule says why, as the report does: inputs that fail unchanged
+        at_start = failures_only_at_start(landscape, start_state(summary, landscape))
     except Exception as error:  # the ending must never hide the run it reports on
         lines.append(f"no failure rules: {error}")
         # ffade report reads the same landscape, so it would stop on the same error
@@ -118,6 +122,7 @@ def _discovery_ending(
         lines.append(f"next: read its evaluations in {log}; ffade report stops on this too")
     else:
         found = "no failure rule found" if summary.get("failures") else "no failures found"
+        found = at_start or found
         top = rules.rules[0].description if rules.rules else f"none ({found})"
         lines.append(f"top failure rule: {top}")
         lines.append(f"next: ffade report {shell_path(run_dir)}")

@@ -45,6 +45,18 @@ def test_a_discovery_without_failures_says_so_not_that_no_rule_was_found(tmp_pat
     assert run_ending(run).splitlines()[2] == "top failure rule: none (no failure rule found)"
 
 
+def test_failures_only_at_the_start_state_say_why_there_is_no_rule(tmp_path: Path) -> None:
+    # a microscopic run whose inputs fail only unchanged ended "top failure rule: none (no
+    # failure rule found)", as if the search had missed them: they need no change to fail
+    counts = {(0,): (8, 4), (1,): (8, 0), (2,): (8, 0)}
+    grid = {"blur": [0.0, 1.0, 2.0]}
+    run = write_run(tmp_path / "run", grid, counts, mode="microscopic", start_state=[0])
+    assert run_ending(run).splitlines()[2] == (
+        "top failure rule: none (every failure is at the neutral start state: those inputs "
+        "fail unchanged, so no concept value is to blame)"
+    )
+
+
 def test_the_top_rule_is_the_reports_with_meaning_changing_failures_apart(tmp_path: Path) -> None:
     # negated texts "fail" everywhere (the summary follows the new meaning): the report sets them
     # apart and names typo = 2; the closing line must not name a rule the report does not have

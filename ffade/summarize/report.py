@@ -59,6 +59,7 @@ from ffade.summarize.report_steps import ReportSteps
 from ffade.summarize.rules import find_rules
 from ffade.summarize.run_figures import explorer_smallest, run_figures, start_state
 from ffade.summarize.snap import Kind, missing_mass
+from ffade.summarize.start_failures import failures_only_at_start
 from ffade.summarize.transport import MAX_SUPPORT, distribution, transport_cost
 from ffade.writable import removed_if_refused, why_not, writable_dir, writable_file, written
 
@@ -143,6 +144,8 @@ def build_report(
         apart_states = int((landscape.visited_failures > 0).sum())
         apart_states -= int((kept.visited_failures > 0).sum())
         report["rules"]["failing_concept_states_apart"] = apart_states
+        start = start_state(summary, landscape)  # then why no rule is found: not thin spread
+        report["rules"]["failures_only_at_start"] = failures_only_at_start(kept, start)
         if compare is not None and other is not None and other_summary is not None:
             steps.step("comparison, Wasserstein distances")
             report["compare"] = assemble_comparison(

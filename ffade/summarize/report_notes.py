@@ -109,10 +109,14 @@ def failing_criterion(threshold: float, min_evaluations: int) -> str:
 def no_rule_reason(report: dict[str, Any], slices: str = "rules") -> str:
     """Why no rule was found where states fail: at 100% no rule can have enough evidence, as a
     95% CI's lower end never reaches 100%; below it, no range of values had enough evidence,
-    which failures spread thin over many states (a microscopic run's) leave. The connected
+    which failures spread thin over many states (a microscopic run's) leave; where every failure
+    is at the start state, that is why (the inputs fail unchanged), not thin spread. The connected
     regions are suggested only where there are some and ``slices`` is not already "regions":
     ``ffade report --slices regions --threshold 1`` was told to add ``--slices regions``."""
     regions = bool(report["regions"]) and slices != "regions"
+    at_start = report["rules"].get("failures_only_at_start")
+    if at_start:  # not "spread thin": the inputs fail unchanged, no range is to blame
+        return f": {at_start}"
     if report["threshold"] < 1:
         read = "read the connected regions (--slices regions), or " if regions else ""
         return (

@@ -390,3 +390,26 @@ def test_a_grid_run_short_of_every_pair_says_its_rates_are_its_first_inputs(
     for run in (whole, sampled):
         assert main([str(run), "--no-tensorboard"]) == 0
         assert not any("grid explorer" in note for note in _md_notes(run))
+
+
+def test_failures_only_at_the_start_state_are_said_so_not_spread_thin(make_run, capsys) -> None:
+    """A microscopic run whose inputs fail only unchanged, at its start state, has no rule; the
+    report said "as when failures are spread thin over many states" (one state held them all)
+    and told the reader to lower the threshold, which would name the unchanged inputs' state."""
+    counts = {(0, 0): (8, 4), (1, 0): (8, 0), (0, 1): (8, 0)}
+    run = make_run("run", {"x": [0, 1, 2], "y": [0, 1]}, counts, mode="microscopic")
+    capsys.readouterr()
+    assert main([str(run), "--no-tensorboard"]) == 0
+    why = (
+        "every failure is at the neutral start state: those inputs fail unchanged, so no "
+        "concept value is to blame"
+    )
+    assert capsys.readouterr().out.splitlines()[2] == (
+        f"no failure rule found for the 1 concept state failing at least 50% of its "
+        f"evaluations: {why}"
+    )
+    assert (
+        "No failure rule was found for the 1 concept state failing at least 50% of its "
+        f"evaluations: {why}." in _md_notes(run)
+    )
+    assert json.loads((run / "report.json").read_text())["rules"]["failures_only_at_start"] == why
