@@ -23,6 +23,7 @@ from ffade.null_meanings import or_null
 from ffade.option_types import TAKES, example
 from ffade.option_types import failure_rate as failure_rate  # re-exported: plugins' scripts
 from ffade.option_types import whole_number_from_1 as whole_number_from_1
+from ffade.option_words import unnamed_value_hint
 from ffade.parser_checks import CheckedParser
 from ffade.plugin_names import plugin_label
 from ffade.shell_words import backslash_hint
@@ -185,6 +186,8 @@ class OneLineParser(CheckedParser):
             return f"; '{dashed[0]}' reads as an option: give the path as ./{dashed[0]}"
         if swallowed := swallowed_hint(self, getattr(self, "_given", []), message):
             return swallowed  # `--axes a b RUN_DIR`: the option took RUN_DIR as a label
+        if unnamed := unnamed_value_hint(self, getattr(self, "_given", []), message):
+            return unnamed  # `ffade check suite.yaml`: the file without its --suite
         if not message.startswith(("unrecognized arguments: ", "the following arguments are")):
             return ""
         import difflib

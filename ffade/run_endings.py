@@ -18,6 +18,7 @@ import numpy as np
 
 from ffade.errors import FfadeError
 from ffade.explore.stopping import stopped_by_trainer
+from ffade.guard_grain import one_input_note
 from ffade.records import MITIGATION_FILE, read_summary
 from ffade.shell_words import absolute, model_overrides, shell_path
 from ffade.shown_numbers import share, told_apart
@@ -173,6 +174,9 @@ def _fine_tune_ending(run_dir: Path, record: dict[str, Any]) -> str:
             "--model.init_args.learning_rate) and run again"
         )
     else:
+        grain = one_input_note(record, "--model.init_args.clean_tolerance")
+        if grain is not None:  # few held-out inputs: one is past the tolerance
+            lines.append(grain)
         feedback = record.get("feedback")  # a file to open: one shell word, as the run's
         lines.append(  # it forgot the clean task: say which settings make it forget less
             "next: the original model is kept; to lose less clean accuracy, lower "

@@ -11,7 +11,7 @@ import torch
 
 from ffade import registry
 from ffade.errors import ConceptValueError, FfadeError, as_written
-from ffade.plugin_api import Concept, Target
+from ffade.plugin_api import Concept, Dataset, Target
 from ffade.task import check_declared_kinds
 from tests.helpers import REPO
 
@@ -98,3 +98,33 @@ def test_a_list_in_a_grid_is_refused_in_the_words_the_page_says(
         r"A value that is itself a list or mapping goes to your `check_value` first", DOC
     )
     assert said and "`expected a finite number`" in DOC[said.end() : said.end() + 200]
+
+
+class _Rows(Dataset):
+    """A dataset whose error names it as the page's minimum contract says to."""
+
+    def __init__(self, num_inputs: int = 4, seed: int = 0) -> None:
+        super().__init__(seed)
+        if num_inputs < 1:
+            name = self.plugin_name or type(self).__name__
+            raise FfadeError(f"dataset '{name}': num_inputs must be at least 1, got {num_inputs}")
+
+    def split(self, name: str) -> list[tuple[torch.Tensor, int]]:
+        return []
+
+
+def test_plugin_name_is_empty_outside_ffade_as_the_page_says() -> None:
+    """The page said only that plugin_name is set before __init__, and showed errors written
+    `f"dataset '{self.plugin_name}': ..."`: a dataset a plugin's own target builds to train on
+    (seen writing a tabular plugin from the page alone) said `dataset '': fractions ...`. The page
+    now says where it is empty and what to write; both halves hold."""
+    assert "write `self.plugin_name or type(self).__name__` where that can happen" in DOC
+    assert _Rows().plugin_name == ""
+    with pytest.raises(FfadeError, match=r"^dataset '_Rows': num_inputs"):
+        _Rows(num_inputs=0)  # built by your own code: plugin_name is ""
+    registry.register("dataset", "rows_doc", _Rows)
+    try:
+        with pytest.raises(FfadeError, match=r"dataset 'rows_doc': .*num_inputs"):
+            registry.create("dataset", "rows_doc", {"num_inputs": 0})
+    finally:
+        registry.unregister("dataset", "rows_doc")

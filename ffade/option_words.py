@@ -1,0 +1,52 @@
+"""Why a command missed a required option the user did type a value for: the value came alone.
+
+``ffade check suite.yaml`` (as ``ffade report RUN`` takes its run) and ``ffade loop loop.yaml``
+gave the file without its option, and argparse said only ``the following arguments are
+required: --suite``, which reads as if nothing had been given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+from collections.abc import Sequence
+
+
+def unnamed_value_hint(parser: argparse.ArgumentParser, given: Sequence[str], message: str) -> str:
+    """``; suite.yaml was given without its option: write --suite suite.yaml`` for argparse's
+    "the following arguments are required" of one option that takes one value, when a word was
+    typed that no option or positional argument took; empty otherwise."""
+    missing = message.removeprefix("the following arguments are required: ")
+    if missing == message or "," in missing:
+        return ""
+    option = next((a for a in parser._actions if missing in a.option_strings), None)
+    if option is None or option.nargs is not None or not option.option_strings:
+        return ""
+    stray = _unclaimed_words(parser, given)
+    if not stray:
+        return ""
+    word = shlex.quote(stray[0])  # as typed at a shell: 'my suite.yaml' stays one word
+    return f"; {word} was given without its option: write {missing} {word}"
+
+
+def _unclaimed_words(parser: argparse.ArgumentParser, given: Sequence[str]) -> list[str]:
+    """The words after the positional arguments' own that no option took as its value (a
+    misspelt ``--confg loop.yaml`` keeps its word: the closest option is named instead)."""
+    flags = {  # options that take no value; an unknown one is taken to have its own
+        name
+        for action in parser._actions  # argparse keeps its actions there alone
+        if action.nargs == 0
+        for name in action.option_strings
+    }
+    end = given.index("--") if "--" in given else len(given)
+    words: list[str] = []
+    after_option = False
+    for word in given[:end]:
+        if after_option:
+            after_option = False
+        elif word[:1] == "-":
+            after_option = "=" not in word and word not in flags  # --suite=x carries it
+        else:
+            words.append(word)
+    positionals = sum(1 for a in parser._actions if not a.option_strings and a.nargs is None)
+    return words[positionals:]
