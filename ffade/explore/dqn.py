@@ -29,6 +29,7 @@ from torch.nn import functional as F
 from typing_extensions import override
 
 from ffade.errors import require_at_least
+from ffade.explore.adam import Adam
 from ffade.explore.arguments import check_dqn_arguments, dqn_notes
 from ffade.explore.base import MACROSCOPIC, MAX_POLICY_STATES, Explorer
 from ffade.explore.macroscopic_plan import INPUT_POOL as INPUT_POOL  # re-exported, as before
@@ -196,9 +197,8 @@ class DQNExplorer(Explorer, MacroscopicPlan):
     def configure_optimizers(self) -> torch.optim.Optimizer:
         # fused: one kernel per update instead of a dozen per parameter tensor; the network is
         # small enough that those calls, not arithmetic, set the cost of an update
-        return torch.optim.Adam(
-            self.q_network.parameters(), lr=self.hparams.learning_rate, fused=True
-        )
+        # (ffade.explore.adam: torch's Adam, less a GPU probe at every step of a CPU network)
+        return Adam(self.q_network.parameters(), lr=self.hparams.learning_rate, fused=True)
 
     # ---- acting -----------------------------------------------------------------------------
     def _action_features(
