@@ -61,8 +61,8 @@ def fit_help(args: list[str] | None = None) -> str:
                 *_argument_lines(chosen),
                 "",
                 *(["task keys (--model.init_args.task.KEY):", *_task_lines(TaskSpec), ""] * task),
-                "Other model classes: ffade fit --help (without --config). Lightning's options "
-                "follow (--trainer.*, --seed_everything, --ckpt_path, ...).",
+                "Other model classes: ffade fit --help (with no --config or --model). Lightning's "
+                "options follow (--trainer.*, --seed_everything, --ckpt_path, ...).",
                 "",
             ]
         )

@@ -196,3 +196,15 @@ def test_model_given_no_class_gets_one_line_with_the_classes(tmp_path, args: lis
         "ffade: error: argument --model: expected one argument; "
         "model classes: ffade.explore.DQNExplorer"
     ), done.stderr
+
+
+@pytest.mark.parametrize("how", ["--model", "--config"])
+def test_a_named_class_help_says_how_to_see_the_other_classes(tmp_path, how: str) -> None:
+    """``ffade fit --model ClassifierFineTuner --help`` ended with 'Other model classes: ffade fit
+    --help (without --config)', naming an option the user had not typed and leaving out the one
+    they had: the line names both ways of choosing a class."""
+    config = tmp_path / "c.yaml"
+    config.write_text("model: {class_path: ffade.explore.RandomExplorer}\n")
+    given = str(config) if how == "--config" else "RandomExplorer"
+    text = " ".join(fit_help([how, given, "--help"]).split())
+    assert "Other model classes: ffade fit --help (with no --config or --model)." in text, text
