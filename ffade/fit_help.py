@@ -35,6 +35,25 @@ MICROSCOPIC_ONLY = ("max_steps", "step_penalty", "start_state")
 """Explorer arguments a macroscopic search never uses (docs/discovery.md's table)."""
 
 
+def other_command_config(args: list[str]) -> str | None:
+    """The line for a ``--config`` that is another command's file (configs/loop_*.yaml,
+    configs/feedback_*.yaml): ``ffade fit --config configs/loop_digits.yaml --help`` printed the
+    DQN's help, exit 0, as if the file configured it, where the run refuses it."""
+    from ffade.config_errors import FIT_KEYS, OTHER_FILES
+    from ffade.config_files import config_paths
+    from ffade.yamlfile import read_yaml
+
+    for path in config_paths(args):
+        try:
+            data = read_yaml(path, "")
+        except FfadeError:
+            continue  # a broken or missing file is refused once the help is shown
+        keys = [key for key in data if key not in FIT_KEYS] if isinstance(data, dict) else []
+        if other := next((key for key in keys if key in OTHER_FILES), None):
+            return f"--config {path}: unknown key '{other}'{OTHER_FILES[other]}"
+    return None
+
+
 def fit_help(args: list[str] | None = None) -> str:
     """The preamble of ``ffade fit ARGS --help``: with a config (or ``--model``) that names
     another class than the DQN, that class's arguments come first (``ffade fit --config
@@ -46,6 +65,8 @@ def fit_help(args: list[str] | None = None) -> str:
     dqn = getattr(explore, DEFAULT_EXPLORER)
     if model_without_class(args or []):  # argparse's line alone, the classes added to it
         raise FfadeError(NO_MODEL_CLASS)
+    if other_file := other_command_config(args or []):  # its run would refuse it, in this line
+        raise FfadeError(other_file)
     named = named_class(args or [])
     chosen, path = resolved(named) if named is not None else (None, "")
     if named is not None and chosen is None:  # not the DQN's help first, then this line
@@ -61,8 +82,8 @@ def fit_help(args: list[str] | None = None) -> str:
                 *_argument_lines(chosen),
                 "",
                 *(["task keys (--model.init_args.task.KEY):", *_task_lines(TaskSpec), ""] * task),
-                "Other model classes: ffade fit --help (without --config). Lightning's options "
-                "follow (--trainer.*, --seed_everything, --ckpt_path, ...).",
+                "Other model classes: ffade fit --help (with no --config or --model). Lightning's "
+                "options follow (--trainer.*, --seed_everything, --ckpt_path, ...).",
                 "",
             ]
         )

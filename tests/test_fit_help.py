@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -196,3 +197,37 @@ def test_model_given_no_class_gets_one_line_with_the_classes(tmp_path, args: lis
         "ffade: error: argument --model: expected one argument; "
         "model classes: ffade.explore.DQNExplorer"
     ), done.stderr
+
+
+@pytest.mark.parametrize("how", ["--model", "--config"])
+def test_a_named_class_help_says_how_to_see_the_other_classes(tmp_path, how: str) -> None:
+    """``ffade fit --model ClassifierFineTuner --help`` ended with 'Other model classes: ffade fit
+    --help (without --config)', naming an option the user had not typed and leaving out the one
+    they had: the line names both ways of choosing a class."""
+    config = tmp_path / "c.yaml"
+    config.write_text("model: {class_path: ffade.explore.RandomExplorer}\n")
+    given = str(config) if how == "--config" else "RandomExplorer"
+    text = " ".join(fit_help([how, given, "--help"]).split())
+    assert "Other model classes: ffade fit --help (with no --config or --model)." in text, text
+
+
+@pytest.mark.parametrize(
+    ("config", "line"),
+    [
+        ("loop_digits.yaml", "this is a loop config: run it with ffade loop --config FILE"),
+        ("feedback_digits.yaml", "this is a priorities file: apply it with ffade feedback"),
+    ],
+)
+def test_another_commands_config_with_help_gets_its_one_line(
+    config: str, line: str, capsys
+) -> None:
+    """``ffade fit --config configs/loop_digits.yaml --help`` printed the DQN's help, exit 0, as
+    if the loop config configured it, where ``ffade fit --config configs/loop_digits.yaml`` is
+    refused: now the help is refused first, in the run's words, exit 2."""
+    from ffade.cli import main
+
+    path = f"{Path(__file__).parents[1]}/configs/{config}"
+    assert main(["fit", "--config", path, "--help"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1, err
+    assert err.startswith(f"ffade: error: --config {path}: unknown key ") and line in err, err

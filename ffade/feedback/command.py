@@ -80,7 +80,7 @@ def parser() -> argparse.ArgumentParser:
         default=10,
         metavar="N",  # rules (the default --slices) or regions: it bounds either
         help="ask about the N most severe failure slices, rules or regions (default 10); the "
-        "rest are left unanswered",
+        "rest are left unanswered (--from answers every slice)",
     )
     # None, not 8: only an --examples the user typed can contradict --no-examples
     p.add_argument(

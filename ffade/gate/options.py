@@ -38,10 +38,7 @@ def export_parser() -> argparse.ArgumentParser:
         metavar="SUITE.yaml",
         help="the suite file (.yaml or .yml)",
     )
-    add_region_arguments(parser)
-    # None, not their defaults: a feedback file's slices come with their own criterion, and
-    # only a value the user typed can contradict it
-    parser.set_defaults(threshold=None, min_evaluations=None)
+    add_region_arguments(parser, feedback_criterion=True)  # a feedback file's, by default
     parser.add_argument(
         "--pairs",
         type=whole_number_from_1,

@@ -19,23 +19,33 @@ DEFAULT_THRESHOLD = 0.5
 DEFAULT_MIN_EVALUATIONS = 1
 
 
-def add_region_arguments(parser: argparse.ArgumentParser) -> None:
+def add_region_arguments(
+    parser: argparse.ArgumentParser, *, feedback_criterion: bool = False
+) -> None:
     """``--threshold``, ``--min-evaluations`` and ``--slices``: what makes a concept state fail
     and how failures are described, for every command that finds them (``ffade report``,
-    ``ffade feedback``), so they agree."""
+    ``ffade feedback``, ``ffade export``), so they agree.
+
+    With ``feedback_criterion`` (``ffade export``), a feedback file's slices come with the
+    threshold and min evaluations they were found at, and those are the defaults: the two
+    default to None (only a value the user typed can contradict the file's) and their help says
+    so. ``ffade export --help`` said ``(default 0.5)`` while a file made at 0.3 exported at 0.3
+    and a typed ``--threshold 0.5`` was refused.
+    """
+    or_file = "; with a feedback file, the one it records" if feedback_criterion else ""
     parser.add_argument(
         "--threshold",
         type=failure_rate,
-        default=DEFAULT_THRESHOLD,
+        default=None if feedback_criterion else DEFAULT_THRESHOLD,
         help="failure rate at which a concept state counts as failing "
-        f"(default {DEFAULT_THRESHOLD})",
+        f"(default {DEFAULT_THRESHOLD}{or_file})",
     )
     parser.add_argument(
         "--min-evaluations",
         type=whole_number_from_1,
-        default=DEFAULT_MIN_EVALUATIONS,
+        default=None if feedback_criterion else DEFAULT_MIN_EVALUATIONS,
         help="evaluations a state needs before it can count as failing "
-        f"(default {DEFAULT_MIN_EVALUATIONS})",
+        f"(default {DEFAULT_MIN_EVALUATIONS}{or_file})",
     )
     parser.add_argument(
         "--slices",

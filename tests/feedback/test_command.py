@@ -1119,3 +1119,20 @@ def test_a_misspelt_key_in_a_priorities_file_is_named_by_every_reader(
         ffade.mitigate(run, yaml.safe_load(priorities.read_text()), save_dir=tmp_path / "fits")
     assert str(error.value).startswith(f"priorities: regions[0]: {says}; allowed: id, rank")
     assert not (run / "feedback.yaml").exists() and not (tmp_path / "fits").exists()
+
+
+def test_max_regions_bounds_the_questions_not_a_priorities_file(
+    run: Path, regions: list, tmp_path: Path, in_process, capsys
+) -> None:
+    """``--max-regions 1`` with ``--from`` answered every region, while ``ffade feedback --help``
+    said "the rest are left unanswered": the help now says --from answers every slice."""
+    priorities = tmp_path / "priorities.yaml"
+    priorities.write_text("regions: [{rank: 1, priority: high}]\ndefault: low\n")
+    given = ["--slices", "regions", "--max-regions", "1", "--no-examples"]
+    code, _, _ = in_process("feedback", str(run), "--from", str(priorities), *given)
+    answered = read_feedback(run / "feedback.yaml").regions
+    assert code == 0 and len(answered) == len(regions) > 1
+    with pytest.raises(SystemExit):
+        in_process("feedback", "--help")
+    said = " ".join(capsys.readouterr().out.split())  # argparse wraps at the terminal's width
+    assert "the rest are left unanswered (--from answers every slice)" in said
