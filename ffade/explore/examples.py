@@ -151,8 +151,9 @@ def save_worst_examples(
         entries.append(entry)
     write_json_atomic(folder / "examples.json", entries)
     if pictures is not None:
+        reward = getattr(evaluator.task.reward, "plugin_name", "")  # the heading names it
         with fonts():
-            grid = _drawn(_grid_figure(originals, pictures, entries, measure))
+            grid = _drawn(_grid_figure(originals, pictures, entries, measure, reward))
         with atomic_path(folder / "worst_failures.png") as tmp:
             imsave(tmp, grid, format="png")
     # TensorBoard's writer; another logger's (CSVLogger's) takes no pictures or text
@@ -265,9 +266,11 @@ def _grid_figure(
     pictures: np.ndarray,
     entries: list[dict[str, Any]],
     measure: TextMeasure | None = None,
+    reward: str = "",
 ) -> Figure:
     """Each failure as a pair of panels, the original and the changed input the target failed on,
-    under one caption: the input, its label and what the target predicted.
+    under one caption: the input, its label, what the target predicted and the reward that ranks
+    it, under a heading that names the ``reward`` plugin (its entry-point name).
 
     Pixels are placed with ``figimage`` and captions with ``figure.text``, at fixed positions:
     32 axes (their ticks, title layout and a layout engine) took seconds of a quickstart's end,
@@ -301,7 +304,7 @@ def _grid_figure(
     )
     cell_height = math.ceil(text + 2 * GAP + max(panel.shape[0] for panel in panels) + 18)
     width = cell_width * columns
-    heading = _heading(width, measure)
+    heading = _heading(width, measure, reward)
     header = max(40, math.ceil(MARGIN + measure.size(heading, "large")[1] + 13))
     height = header + cell_height * rows
     figure = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
@@ -339,14 +342,15 @@ def _middles(original: np.ndarray, changed: np.ndarray) -> tuple[float, float]:
     return middle - 6 - original.shape[1] / 2, middle + 6 + changed.shape[1] / 2
 
 
-def _heading(width: int, measure: TextMeasure) -> str:
+def _heading(width: int, measure: TextMeasure, reward: str = "") -> str:
     """The grid's title, on two lines where one is wider than the grid: a grid of one failure
     (440 px) cut it at both ends. It names the order: "worst" is the reward's, and the paper's
     misclassification reward, symmetric about p = 0.5, put a miss "predicted 8 (p=0.25)" among
-    misses at p >= 0.75 on the digits quickstart, where "worst" read as "most confident"."""
+    misses at p >= 0.75 on the digits quickstart, where "worst" read as "most confident"; it
+    names the ``reward`` plugin, whose measure that is, and each caption gives its reward."""
     heading = (
-        "Worst failing examples, highest reward first: original, and changed as the target "
-        "failed on it"
+        f"Worst failing examples, highest {reward + ' ' if reward else ''}reward first: "
+        "original, and changed as the target failed on it"
     )
     if measure.size(heading, "large")[0] > width - 2 * MARGIN:
         return heading.replace(": ", ":\n", 1)

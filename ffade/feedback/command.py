@@ -13,7 +13,7 @@ import contextlib
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -201,7 +201,7 @@ def _main(argv: list[str]) -> int:
 
     # `q`, no input, a closed terminal: no picture left over
     with pictures_of_answers_only(run_dir, feedback), _hangup_as_ctrl_c():
-        return _ask(shown, regions, feedback, file, pictures, args, summary)
+        return _ask(shown, regions, feedback, file, pictures, args, summary, landscape.neutral)
 
 
 @contextlib.contextmanager
@@ -238,9 +238,11 @@ def _ask(
     pictures: Callable[[Region], str | None],
     args: argparse.Namespace,
     summary: dict[str, Any],
+    neutral: Sequence[int],
 ) -> int:
     """Ask about the ``shown`` slices of the run's ``regions``, and say how it ended
-    (``summary``: the run's summary.json, as read before its log)."""
+    (``summary``: the run's summary.json, as read before its log; ``neutral``: the grid's
+    neutral state, a slice of which alone is said to be the inputs unchanged)."""
     run_dir, out = Path(args.run_dir), file.out
     saved: list[Path] = []  # each answer is saved as it is given
 
@@ -253,7 +255,15 @@ def _ask(
     ask = AnswerInput()
     try:
         complete = review(
-            shown, feedback, save, pictures, ask=ask, say=say, redo=args.redo, run_dir=run_dir
+            shown,
+            feedback,
+            save,
+            pictures,
+            ask=ask,
+            say=say,
+            redo=args.redo,
+            run_dir=run_dir,
+            neutral=neutral,
         )
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: said, then `ffade: interrupted`, exit 130
         if saved:  # again: an answer given just before the signal may not have been saved yet

@@ -10,7 +10,7 @@ again asks only what is still unanswered.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ffade.feedback.priorities import PRIORITIES, Feedback, RegionFeedback, priority_named
@@ -18,6 +18,7 @@ from ffade.shell_words import shell_path
 from ffade.summarize.regions import Region
 from ffade.summarize.report_notes import failing_criterion, failing_states
 from ffade.summarize.rules import Rule
+from ffade.summarize.start_failures import UNCHANGED_SLICE
 
 QUIT = ("q", "quit")
 
@@ -38,6 +39,7 @@ def review(
     say: Callable[[str], None] = print,
     redo: bool = False,
     run_dir: Path | None = None,
+    neutral: Sequence[int] | None = None,
 ) -> bool:
     """Ask for a priority for each region, saving after every answer; True if all were answered.
 
@@ -53,6 +55,8 @@ def review(
         say: prints a line.
         run_dir: the run the pictures' paths are relative to, shown joined to it, so that a
             person can open them from where the command was typed.
+        neutral: the grid's neutral state; a slice that is it alone is said to be so (its
+            inputs fail unchanged), as ``ffade report`` ranks nothing for it.
 
     Raises:
         KeyboardInterrupt: Ctrl-C (or SIGTERM) at a prompt; each earlier answer is saved.
@@ -75,6 +79,8 @@ def review(
         # one shell word, as ffade's other printed paths: `xdg-open` it as shown
         evidence = _evidence(region, feedback.threshold, feedback.min_evaluations)
         say(f"    {evidence}" + (f"; examples: {shell_path(shown)}" if shown else ""))
+        if neutral is not None and region.unchanged(neutral):
+            say(f"    this is {UNCHANGED_SLICE}")
         before = earlier.get(region.id)  # --redo: the earlier answer, which Enter gives again
         kept = before.priority if before else None
         keep = f"; Enter keeps {kept}" if kept else ""

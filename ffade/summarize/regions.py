@@ -85,6 +85,11 @@ class Region:
             return 1
         return int(np.prod([len(np.unique(column)) for column in self.states.T]))
 
+    def unchanged(self, neutral: Sequence[int]) -> bool:
+        """Whether the slice's one state is ``neutral``: its inputs fail unchanged, so a
+        fine-tuner on it would train on unchanged inputs, which no concept change explains."""
+        return self.num_states == 1 and tuple(map(int, self.states[0])) == tuple(map(int, neutral))
+
     @property
     def description(self) -> str:
         """The one line a person reads: where, how often, how sure, on how much evidence."""
@@ -106,6 +111,7 @@ class Region:
             "ci_high": high,
             "states": self.states.tolist(),
             "state_values": [landscape.state_values(s) for s in self.states],
+            "unchanged": self.unchanged(landscape.neutral),
         }
 
 

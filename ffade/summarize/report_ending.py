@@ -1,6 +1,7 @@
 """The lines a finished ``ffade report`` closes with: where the report is, what it found, and
 the next command to type (``ffade feedback`` with the report's own slice options), or why there
-is nothing to rank and which ``ffade report`` options would find slices; with ``--compare``, how
+is nothing to rank (no slice, or only the neutral state: inputs that fail unchanged) and which
+``ffade report`` options would find slices; with ``--compare``, how
 this run's slices fared in the compared run, in the words ``ffade loop`` closes with (after
 report.md's note, when the two runs searched other inputs)."""
 
@@ -17,6 +18,13 @@ from ffade.summarize.regions import region_arguments
 from ffade.summarize.report_notes import coverage_line, inputs_differ_note
 from ffade.summarize.report_shift import compare_shift_line
 from ffade.summarize.run_figures import counts_line
+from ffade.summarize.start_failures import UNCHANGED_SLICE
+
+SEARCH_PASSING = (
+    "to search what the concepts break, run it again with --model.init_args.task."
+    "only_passing_inputs true"
+)
+"""What to do where the inputs fail only unchanged: leave those inputs out of the search."""
 
 
 def kept_options(
@@ -57,6 +65,8 @@ def ending(report: dict[str, Any], page: Path, slices: str = "rules", kept: str 
         lines.append(compare_shift_line(report["compare"], report["threshold"]))
     elif not rules["rules"] and not report["regions"]:
         lines.append(_nothing_to_rank(report, kept))
+    elif unchanged := _only_unchanged(report, slices):
+        lines.append(f"next: nothing to rank: {unchanged}; {SEARCH_PASSING}")
     else:
         # with no rule to ask about, `ffade feedback` on rules only says to use regions: say it here
         instead = slices == "rules" and not rules["rules"] and bool(report["regions"])
@@ -68,11 +78,39 @@ def ending(report: dict[str, Any], page: Path, slices: str = "rules", kept: str 
     return "\n".join(lines)
 
 
+def _only_unchanged(report: dict[str, Any], slices: str) -> str | None:
+    """Why nothing is to rank where every slice ``ffade feedback`` would ask about is the neutral
+    state alone (a run whose inputs fail only unchanged), else None: a fine-tune on it trains on
+    the inputs unchanged, and the report named feedback the next step all the same."""
+    rules = report["rules"]["rules"]
+    kind = "rule" if slices == "rules" and rules else "region"  # feedback asks about these
+    asked = rules if kind == "rule" else report["regions"]
+    if not asked or not all(entry.get("unchanged") for entry in asked):  # older reports: no key
+        return None
+    one = f"every failure {kind} is" if len(asked) > 1 else f"the one failure {kind} is"
+    return f"{one} {UNCHANGED_SLICE}"
+
+
+def _failures_only_unchanged(report: dict[str, Any]) -> bool:
+    """Whether every failure is at the neutral state: report.json's ``failures_only_at_start``
+    from a start state that is neutral (a macroscopic run's always is; a microscopic run's
+    ``smallest_failing_changes`` name both)."""
+    if not report["rules"].get("failures_only_at_start"):
+        return False
+    changes = report.get("smallest_failing_changes")
+    return not changes or changes["start_state"] == changes["neutral_state"]
+
+
 def _nothing_to_rank(report: dict[str, Any], kept: str) -> str:
     """The closing line when ``ffade feedback`` would have no slice to ask about; a suggested
     ``ffade report`` ends with the other options typed (``kept``)."""
     if not report["run_figures"].get("failure_rate"):  # the log's: a summary may count others
         return "next: nothing to rank (no failure found)"
+    if _failures_only_unchanged(report):  # a lower threshold finds the neutral state alone
+        return (
+            f"next: nothing to rank: a lower threshold would find only {UNCHANGED_SLICE}; "
+            + SEARCH_PASSING
+        )
     run, threshold = shell_path(report["run"]), report["threshold"]
     least = report["min_evaluations"]  # kept in the command: it changes the threshold alone
     most = _most_evaluations_failing(report["run"]) if least > 1 else least

@@ -139,7 +139,9 @@ def coverage_line(report: dict[str, Any], slices: str = "rules") -> str:
     if not rules["failing_states"]:
         if not figures.get("failure_rate"):  # none logged, whatever summary.json counts
             return "no failures found: no failure rule to find"
-        return f"no failing state found ({at}): no failure rule to find"
+        # all at the start state, below the threshold: the reason `ffade fit` gave, said here too
+        why = rules.get("failures_only_at_start") or "no failure rule to find"
+        return f"no failing state found ({at}): {why}"
     if not rules["rules"]:
         counted = counted_failing_states(rules["failing_states"], report)
         return f"no failure rule found for the {counted}" + no_rule_reason(report, slices)

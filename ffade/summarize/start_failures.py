@@ -6,6 +6,12 @@ no rule can name a range of concept values that fails, and the run said only "no
 found" (``ffade fit``) or "as when failures are spread thin over many states" (``ffade report``),
 which read as a search that missed something. The truth is that those inputs need no change to
 fail, and this module says so, in one sentence both commands use.
+
+Nor is there anything to rank there: a fine-tune on the neutral state trains on the inputs
+unchanged. ``ffade report`` offered ``ffade feedback --slices regions`` next all the same, and
+feedback asked about that one region as about any other; both now say what it is
+(:data:`UNCHANGED_SLICE`, of a slice for which :meth:`~ffade.summarize.regions.Region.unchanged`
+holds).
 """
 
 from __future__ import annotations
@@ -15,6 +21,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from ffade.summarize.landscape import Landscape
+
+UNCHANGED_SLICE = (
+    "the neutral state alone: its inputs fail unchanged, so a fine-tune on it would train on "
+    "unchanged inputs, which no concept change explains"
+)
+"""What a slice whose one state is the neutral state is, and why ranking it fixes nothing."""
 
 
 def failures_only_at_start(landscape: Landscape, start: Sequence[int]) -> str | None:

@@ -89,7 +89,8 @@ def test_each_example_png_is_captioned_as_the_grid_is(tmp_path: Path) -> None:
         assert (header < 128).sum() > 200  # the caption is drawn, not only stored
     picture = np.random.default_rng(0).random((SIDE, SIDE, 3))
     texts = [t.get_text() for t in _pair_figure(picture, picture, entries[-1]).texts]
-    assert texts == [label.strip(), "original", changes]  # the last entry's
+    ranked = f"{label.strip()} reward {entries[-1]['reward']:.3g}"  # synthetic says no output
+    assert texts == [ranked, "original", changes]  # the last entry's
 
 
 def test_the_worst_failures_are_logged_at_the_step_given(tmp_path: Path) -> None:
@@ -217,6 +218,43 @@ def test_the_grid_heading_says_the_order_is_the_rewards(count: int) -> None:
         "failed on it"
     )
     assert not _layout_faults(figure, PAIR_WIDTH)
+
+
+def test_the_grid_names_the_reward_and_gives_each_failures_reward(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The digits quickstart's grid listed "predicted 8 (p=0.25)" between misses at p=0.76 and
+    p=0.75 under "highest reward first": right (misclassification's reward is |log-odds|, 11.8,
+    11.1 and 10.8 there) but the picture did not show it. The heading names the reward plugin and
+    each caption its reward, so the order is seen; as a run saves it, the reward's own name."""
+    outputs = [("predicted 4 (p=0.76)", 11.79), ("predicted 8 (p=0.25)", 11.09)]
+    outputs.append(("predicted 8 (p=0.75)", 10.85))
+    entries = [
+        {"input_id": i, "reference": 5, "output": out, "reward": reward, "changed": {"blur": 2}}
+        for i, (out, reward) in enumerate(outputs)
+    ]
+    digits = np.random.default_rng(0).random((3, 28, 28, 3))
+    figure = _grid_figure(digits, digits, entries, reward="misclassification")
+    assert figure._suptitle.get_text().replace("\n", " ") == (
+        "Worst failing examples, highest misclassification reward first: original, and changed "
+        "as the target failed on it"
+    )
+    texts = [text.get_text() for text in figure.texts]
+    assert "input 1 (label 5): predicted 8 (p=0.25), reward 11.1" in texts
+    assert "input 2 (label 5): predicted 8 (p=0.75), reward 10.8" in texts
+    assert not _layout_faults(figure, PAIR_WIDTH)
+    drawn: list[Figure] = []  # a run's grid, as save_worst_examples draws it
+
+    def keep(*args: object, **kwargs: object) -> Figure:
+        drawn.append(_grid_figure(*args, **kwargs))
+        return drawn[-1]
+
+    monkeypatch.setattr("ffade.explore.examples._grid_figure", keep)
+    evaluator = Evaluator(build_task(synthetic_spec()), batch_size=8)
+    evaluator.task.target.render = _render
+    evaluator.evaluate(np.array([0, 1]), np.array([[9, 9, 0], [9, 9, 0]]))
+    assert save_worst_examples(evaluator, tmp_path) >= 1
+    assert "highest margin reward first" in drawn[0]._suptitle.get_text().replace("\n", " ")
 
 
 def _layout_faults(figure: Figure, cell_width: float | None = None) -> list[str]:

@@ -13,7 +13,7 @@ from ffade.errors import FfadeError
 from ffade.feedback.from_file import feedback_from_file, nothing_to_review
 from ffade.feedback.priorities import load_regions, read_feedback
 from ffade.feedback.priorities_file import read_priorities
-from ffade.loop import LOOP_SLICES_HINT
+from ffade.loop_feedback import LOOP_SLICES_HINT
 from ffade.summarize.regions import Region
 
 

@@ -10,6 +10,7 @@ import pytest
 from ffade.feedback.priorities import Feedback, RegionFeedback
 from ffade.feedback.review import parse_answer, review
 from ffade.summarize.regions import Region
+from tests.summarize.conftest import write_run
 
 
 @pytest.mark.parametrize(
@@ -229,3 +230,22 @@ def test_the_picture_path_is_one_shell_word_as_other_printed_paths(
         run_dir=Path("my runs/x"),
     )
     assert session.lines[2].endswith("; examples: 'my runs/x/feedback/first.png'")
+
+
+def test_a_region_of_the_neutral_state_alone_is_said_to_be_the_inputs_unchanged(
+    tmp_path: Path, in_process
+) -> None:
+    """A microscopic run whose inputs fail only unchanged has one region, the neutral state:
+    `ffade feedback --slices regions` asked about it as about a concept change; it says what it
+    is now, and a region off the neutral state is asked about as before."""
+    grid = {"x": [0, 1, 2], "y": [0, 1]}
+    run = write_run(tmp_path / "run", grid, {(0, 0): (8, 4), (1, 0): (8, 0)}, mode="microscopic")
+    code, _, asked = in_process("feedback", str(run), "--slices", "regions", answers="s\n")
+    assert code == 0
+    assert (
+        "\n    this is the neutral state alone: its inputs fail unchanged, so a fine-tune on it "
+        "would train on unchanged inputs, which no concept change explains\npriority [" in asked
+    )
+    moved = write_run(tmp_path / "moved", grid, {(1, 0): (8, 4), (0, 0): (8, 0)})
+    code, _, asked = in_process("feedback", str(moved), "--slices", "regions", answers="s\n")
+    assert code == 0 and "x = 1" in asked and "neutral state alone" not in asked

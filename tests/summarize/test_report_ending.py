@@ -183,3 +183,55 @@ def test_an_out_folder_typed_with_a_backslash_is_named_with_its_slash_form(
     ]
     assert main(["run", "--out", "reports/run1", "--no-tensorboard"]) == 0
     assert not any(line.startswith("note:") for line in capsys.readouterr().out.splitlines())
+
+
+UNCHANGED = (
+    "the neutral state alone: its inputs fail unchanged, so a fine-tune on it would train on "
+    "unchanged inputs, which no concept change explains; to search what the concepts break, run "
+    "it again with --model.init_args.task.only_passing_inputs true"
+)
+
+
+def test_a_run_failing_only_unchanged_names_no_feedback_step(make_run, capsys) -> None:
+    """Every failure at the neutral start state: the report ended `next: ffade feedback RUN
+    --slices regions`, whose one region is the inputs unchanged, which a fine-tune on no concept
+    change can explain. It names no feedback step now, and says why."""
+    counts = {(0, 0): (8, 4), (1, 0): (8, 0), (0, 1): (8, 0)}
+    run = make_run("run", {"x": [0, 1, 2], "y": [0, 1]}, counts, mode="microscopic")
+    capsys.readouterr()
+    assert main([str(run), "--no-tensorboard"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"next: nothing to rank: the one failure region is {UNCHANGED}"
+    )
+    (region,) = json.loads((run / "report.json").read_text())["regions"]
+    assert region["unchanged"] is True
+    # a region one step off the neutral state is a concept change: feedback is the next step
+    moved = make_run("moved", {"x": [0, 1, 2], "y": [0, 1]}, {(1, 0): (8, 4), (0, 0): (8, 0)})
+    assert main([str(moved), "--no-tensorboard"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith(f"next: ffade feedback {moved}")
+    (region,) = json.loads((moved / "report.json").read_text())["regions"]
+    assert region["unchanged"] is False
+
+
+def test_failures_only_unchanged_below_the_threshold_say_what_fit_says(make_run, capsys) -> None:
+    """2 of 8 inputs fail at the neutral start state, and nowhere else: `ffade fit` gave that as
+    the reason for no rule, while the report said "no failing state found (failure rate >= 50%):
+    no failure rule to find" and offered a lower threshold, which finds that state alone."""
+    counts = {(0, 0): (8, 2), (1, 0): (8, 0), (0, 1): (8, 0)}
+    run = make_run("run", {"x": [0, 1, 2], "y": [0, 1]}, counts, mode="microscopic")
+    capsys.readouterr()
+    assert main([str(run), "--no-tensorboard"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-2] == (
+        "no failing state found (failure rate >= 50%): every failure is at the neutral start "
+        "state: those inputs fail unchanged, so no concept value is to blame"
+    )
+    assert lines[-1] == f"next: nothing to rank: a lower threshold would find only {UNCHANGED}"
+    # from a start state of one's own, a lower threshold finds a concept change: offered still
+    counts = {(2, 1): (8, 2), (1, 1): (8, 0), (2, 0): (8, 0)}
+    grid = {"x": [0, 1, 2], "y": [0, 1]}
+    own = make_run("own", grid, counts, mode="microscopic", start_state=[2, 1])
+    assert main([str(own), "--no-tensorboard"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-2].startswith("no failing state found (failure rate >= 50%): every failure is")
+    assert "a lower threshold finds slices of rarer failures" in lines[-1]
