@@ -2,8 +2,8 @@
 
 Kept apart from :mod:`ffade.registry`, which loads and checks plugins against ffade's base classes
 (``ffade.plugin_api``, which imports torch: seconds of a start): ``ffade plugins --help`` and
-``ffade plugins --names`` need only the names, and took 5-8 s on a loaded machine while
-``ffade report --help`` took under 2 s. Nothing here imports a plugin or torch.
+``ffade plugins --names`` need only the names, and took 3.7-6.6 s (at load 8-12) while
+``ffade report --help`` took 0.9-1.9 s. Nothing here imports a plugin or torch.
 """
 
 from __future__ import annotations
