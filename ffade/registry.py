@@ -1,7 +1,8 @@
 """Find plugins through ``importlib.metadata`` entry points, one group per kind, or in-process.
 
-Loading is lazy: listing plugins imports nothing, and a plugin that fails to import is reported
-with its name and distribution while every other plugin keeps working.
+Loading is lazy: listing plugins imports nothing (:mod:`ffade.plugin_index` lists them, kept
+apart so that a listing of names imports neither this module nor torch), and a plugin that fails
+to import is reported with its name and distribution while every other plugin keeps working.
 
 Two ways skip packaging, for a notebook or a script: :func:`register` names a class (or a ready
 instance) for the rest of this Python process, and a name written ``module:attribute`` imports
@@ -15,62 +16,38 @@ import importlib
 import inspect
 import os
 import sys
-from dataclasses import dataclass
-from importlib.metadata import EntryPoint
 from typing import Any
 
 from ffade.blame import OWN_CODE
 from ffade.errors import FfadeError, PluginError, clipped, first_line
 from ffade.function_hint import wrap_function_hint
 from ffade.grid_words import yaml_words_hint
-from ffade.installed_plugins import distribution, entries
+from ffade.installed_plugins import distribution
 from ffade.plugin_api import Concept, Dataset, Reward, Target
 from ffade.plugin_arguments import check_defined, check_numbers, check_switches, led_by, name_by_key
 from ffade.plugin_checks import check_constructed, declared_kinds
 from ffade.plugin_groups import unknown_name
+from ffade.plugin_index import GROUPS, kind_entries, qualified, registered_plugins
+from ffade.plugin_index import IN_PROCESS as IN_PROCESS  # re-exported: its documented path
+from ffade.plugin_index import PluginInfo as PluginInfo
+from ffade.plugin_index import available as available
 from ffade.written import a_type
 
 KINDS: dict[str, tuple[str, type]] = {
-    "target": ("ffade.targets", Target),
-    "concept": ("ffade.concepts", Concept),
-    "reward": ("ffade.rewards", Reward),
-    "dataset": ("ffade.datasets", Dataset),
+    "target": (GROUPS["target"], Target),
+    "concept": (GROUPS["concept"], Concept),
+    "reward": (GROUPS["reward"], Reward),
+    "dataset": (GROUPS["dataset"], Dataset),
 }
 """kind -> (entry-point group, base class every plugin of that kind subclasses)."""
-GROUPS = {kind: group for kind, (group, _) in KINDS.items()}
 
-IN_PROCESS = "in-process"
-"""The distribution ``ffade plugins`` shows for plugins registered with :func:`register`."""
-
-_registered: dict[tuple[str, str], Any] = {}
-"""(kind, name) -> the class or instance :func:`register` was given, for this process only."""
-
-
-@dataclass(frozen=True)
-class PluginInfo:
-    """One installed plugin as ``ffade plugins`` lists it."""
-
-    kind: str
-    name: str
-    distribution: str
-    value: str
-
-
-def _entries(kind: str) -> list[EntryPoint]:
-    if kind not in KINDS:
-        raise PluginError(f"unknown plugin kind '{kind}'; known kinds: {', '.join(KINDS)}")
-    return list(entries(KINDS[kind][0]))  # read again only once what is installed changes
-
-
-def _qualified(obj: Any) -> str:
-    cls = obj if inspect.isclass(obj) else type(obj)
-    return f"{cls.__module__}:{cls.__qualname__}"
+_registered = registered_plugins  # this module's name for it, as tests and register() know it
 
 
 def _what(obj: Any) -> str:
     """What an entry point or import path gave, by name, not by repr (an address in memory)."""
     if inspect.isclass(obj):
-        return f"the class {_qualified(obj)}"
+        return f"the class {qualified(obj)}"
     named = getattr(obj, "__qualname__", None)
     if callable(obj) and named:
         return f"the {type(obj).__name__} {getattr(obj, '__module__', '?')}:{named}"
@@ -87,20 +64,6 @@ def _other_kind(kind: str, obj: Any, by_path: bool = False) -> str:
                 f"give it as {place}" if by_path else f"list it under '{group}'"
             )
     return wrap_function_hint(kind, obj)
-
-
-def available(kind: str | None = None) -> list[PluginInfo]:
-    """Every plugin (of one kind, or all), installed or registered, without importing any."""
-    kinds = [kind] if kind else list(KINDS)
-    installed = [
-        PluginInfo(k, e.name, distribution(e), e.value) for k in kinds for e in _entries(k)
-    ]
-    registered = [
-        PluginInfo(k, n, IN_PROCESS, _qualified(obj))
-        for (k, n), obj in sorted(_registered.items(), key=lambda item: item[0])
-        if k in kinds
-    ]
-    return installed + registered
 
 
 def reward_kinds() -> dict[str, list[str]]:
@@ -147,7 +110,7 @@ def register(kind: str, name: str, cls_or_instance: Any) -> None:
             f"{kind} '{name}': {what} is neither a subclass of ffade.plugin_api."
             f"{base.__name__} nor an instance of one{wrap}"
         )
-    installed = [e for e in _entries(kind) if e.name == name]
+    installed = [e for e in kind_entries(kind) if e.name == name]
     if installed:
         raise PluginError(
             f"{kind} '{name}' is already installed from {distribution(installed[0])}; "
@@ -228,9 +191,9 @@ def load(kind: str, name: str) -> type:
                 f"ffade.plugin_api.{base.__name__}{_other_kind(kind, obj, by_path=True)}"
             )
         return obj
-    matches = [e for e in _entries(kind) if e.name == name]
+    matches = [e for e in kind_entries(kind) if e.name == name]
     if not matches:
-        names = sorted({e.name for e in _entries(kind)})
+        names = sorted({e.name for e in kind_entries(kind)})
         raise PluginError(unknown_name(kind, name, names, GROUPS, _broken(kind, names)))
     if len(matches) > 1:
         dists = "; ".join(f"{distribution(e)} ({e.value})" for e in matches)

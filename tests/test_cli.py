@@ -92,6 +92,9 @@ def test_baselines_run_through_the_same_cli(tmp_path: Path) -> None:
         ["check", "--help"],
         ["export", "--help"],
         ["loop", "--help"],  # it trains, but its help need not wait for Lightning
+        # names from entry-point metadata: they imported torch through ffade.plugin_api, 5-8 s
+        ["plugins", "--help"],
+        ["plugins", "--names"],
     ],
     ids=" ".join,
 )

@@ -100,9 +100,7 @@ def test_an_instance_given_with_args_is_refused_as_what_was_given(tmp_path: Path
     assert not (tmp_path / "ffade").exists()
 
 
-def test_a_concept_class_given_without_a_label_goes_by_its_class_name(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_a_concept_class_given_without_a_label_goes_by_its_class_name() -> None:
     """docs/plugins.md: a concept class goes by the label its args give it, else by its class
     name in snake case. Given unlabelled after a call that labelled it ``tilt``, it went by
     ``tilt`` again (the first in-process name the class had), a label this call never gave."""
@@ -111,7 +109,7 @@ def test_a_concept_class_given_without_a_label_goes_by_its_class_name(
     from ffade import registry
     from ffade.api.pieces import plugin_spec
 
-    monkeypatch.setattr(registry, "_registered", {})
+    registry._registered.clear()  # tests/conftest.py puts it back after the test
     labelled = plugin_spec("concept", {"name": Axis, "args": {"label": "tilt"}}, "concepts[0]")
     assert labelled["name"] == "tilt"
     assert plugin_spec("concept", Axis, "concepts[0]")["name"] == "axis_2"  # axis: installed
