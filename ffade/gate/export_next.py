@@ -14,13 +14,16 @@ from ffade.gate.suite import Case
 
 
 def export_next(suite: str, cases: Sequence[Case]) -> str:
-    """``next: ffade check --suite SUITE ...``: what it checks without ``--target``, and how to
-    check a fine-tune's fixed model instead. ``suite`` is already one shell word."""
-    fixes = sum(case.goal == "fix" for case in cases)
-    own = "the run's own model"
-    if fixes:
-        own += f", which fails its {fixes} fix case{'' if fixes == 1 else 's'} by design"
+    """``next: ffade check --suite SUITE ...``: how to check a fine-tune's fixed model, and what
+    the check gives without ``--target`` (the cases the exported model fails as measured: by
+    default each ``fix`` case with a failure in it). ``suite`` is already one shell word."""
+    failing = sum(case.measured["failure_rate"] > case.max_failure_rate for case in cases)
+    own = (
+        f"fails {failing} of its {len(cases)} case{'' if len(cases) == 1 else 's'}"
+        if failing
+        else "passes every case"
+    )
     return (
         f"next: ffade check --suite {suite} --target FINE_TUNE_RUN_DIR (the fixed model; "
-        f"without --target, {own})"
+        f"without --target, the run's own model, which {own}, as export measured it)"
     )
