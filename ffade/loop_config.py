@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from ffade.cwd_hint import not_found_where
 from ffade.errors import EMPTY_PATH, FfadeError, as_written, user_path
 from ffade.shell_words import option_path, shell_path
 from ffade.written import a_type
@@ -162,9 +163,7 @@ def read_loop_config(path: str | Path) -> LoopConfig:
             state = "has no value" if key in data else "is missing"
             raise FfadeError(f"{path}: key {key!r} {state}; it names {_STAGE_FILES[key]}")
         data[key] = Path(data[key]).expanduser()  # "~/configs/x.yaml": home, as Lightning reads
-        where = (
-            "" if data[key].is_absolute() else f" (read from the current directory, {Path.cwd()})"
-        )
+        where = not_found_where(data[key], Path(path))  # and the folder it is found from
         read_yaml(
             data[key],
             f"{path}: {key} file {shell_path(data[key])} not found{where}",

@@ -126,8 +126,25 @@ def _discovery_ending(
         found = at_start or found
         top = rules.rules[0].description if rules.rules else f"none ({found})"
         lines.append(f"top failure rule: {top}")
-        lines.append(f"next: ffade report {shell_path(run_dir)}")
+        lines.append(f"next: ffade report {_report_options(run_dir, summary)}")
     return "\n".join(lines)
+
+
+def _report_options(run_dir: Path, summary: dict[str, Any]) -> str:
+    """``ffade report``'s arguments for this run: a rediscovery (a DQN warm-started from an
+    earlier run, as a fine-tune's ``next:`` line starts it) is compared with that run, as step 5
+    of docs/mitigation.md does; its own report alone said nothing of what the fix moved."""
+    run = shell_path(run_dir)
+    hyperparameters = summary.get("hyperparameters")
+    warm = hyperparameters.get("warm_start") if isinstance(hyperparameters, dict) else None
+    if not isinstance(warm, str) or not warm:
+        return run
+    first = Path(warm).expanduser()
+    if first.is_file() and first.parent.name == "checkpoints":  # RUN/checkpoints/last.ckpt
+        first = first.parent.parent
+    if not (first / "summary.json").is_file() or first.resolve() == run_dir.resolve():
+        return run
+    return f"{shell_path(first)} --compare {run}"
 
 
 def _continue_command(run_dir: Path) -> str:

@@ -623,6 +623,22 @@ def test_a_relative_file_the_loop_cannot_find_names_the_directory_it_looked_in(
     ]
 
 
+def test_the_shipped_loop_typed_from_another_folder_names_the_folder_to_run_it_from(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """`ffade loop --config ~/ffade/configs/loop_digits.yaml` typed in another folder said only
+    that configs/quickstart.yaml was not found there: now it names the folder it is found from."""
+    monkeypatch.chdir(tmp_path)
+    config = REPO / "configs" / "loop_digits.yaml"
+    assert main(["loop", "--config", str(config)]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"ffade: error: {config}: discover file configs/quickstart.yaml not found (read from the "
+        f"current directory, {tmp_path}; {REPO / 'configs' / 'quickstart.yaml'} exists: run the "
+        f"command from {REPO})"
+    ]
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize(
     ("discover", "mitigate", "says"),
     [

@@ -505,3 +505,23 @@ def test_label_lines_quote_paths_as_the_commands_do_and_resolve_dot_dot(
     assert words[:3] == ["ffade", "fit", "--config"] and ".." not in command
     assert words[3] == str(run / "config.yaml") and words[5] == str(run)
     assert lines[-1] == "next: ffade report '../my runs/é x'"
+
+
+def test_a_rediscovery_names_the_comparison_with_the_run_it_started_from(tmp_path: Path) -> None:
+    """The rediscovery an accepted fix's `next:` line starts (a DQN warm-started from the first
+    run) ended with `next: ffade report RUN` on itself alone: a person following the printed
+    steps never reached step 5 of docs/mitigation.md, `ffade report FIRST --compare SECOND`,
+    which says what the fix moved."""
+    config = write_config(tmp_path / "c.yaml", budget=48, save_dir=Path("runs"))
+    first = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert first.stdout.splitlines()[-1] == "next: ffade report runs/test/version_0"
+    warm = str(tmp_path / "runs" / "test" / "version_0")  # absolute, as that line passes it
+    again = ("fit", "--config", str(config), "--model.init_args.warm_start", warm)
+    second = ffade_in_process(*again, cwd=tmp_path)
+    assert second.returncode == 0, second.stderr[-2000:]
+    next_line = second.stdout.splitlines()[-1]
+    assert next_line == f"next: ffade report {warm} --compare runs/test/version_1"
+    report = ffade_in_process("report", *next_line.split()[3:], "--no-tensorboard", cwd=tmp_path)
+    assert report.returncode == 0, report.stderr[-2000:]
+    assert "rules in the compared run" in report.stdout

@@ -39,6 +39,7 @@ from ffade.feedback.from_file import nothing_to_review, regions_instead
 from ffade.feedback.ownership import check_feedback_ranks_run
 from ffade.feedback.priorities import FEEDBACK_FILE, load_regions, read_feedback
 from ffade.gate.evaluate import evaluate_cases, split_tasks, target_setup_errors
+from ffade.gate.export_next import export_next
 from ffade.gate.heldout import heldout_input_ids
 from ffade.gate.options import DEFAULT_PAIRS
 from ffade.gate.suite import (
@@ -384,4 +385,5 @@ def main(args: argparse.Namespace) -> int:
     cases = f"{len(suite.cases)} case{'' if len(suite.cases) == 1 else 's'}"
     to = args.to.rstrip("/") or args.to  # as typed (./-s.yaml), but out.yaml/ is out.yaml
     print(f"{cases}, {pairs} pairs -> {shell_path(to)}", file=sys.stdout)
+    print(export_next(shell_path(to), suite.cases), file=sys.stdout)
     return 0

@@ -521,7 +521,7 @@ def test_export_names_the_file_it_wrote(run_dir: Path, tmp_path: Path, capsys) -
     to = tmp_path / "out.yaml"
     assert main(["export", str(run_dir), "--to", f"{to}/", "--pairs", "4"]) == 0
     assert read_suite(to).cases
-    assert capsys.readouterr().out.strip().splitlines()[-1].endswith(f"pairs -> {to}")
+    assert capsys.readouterr().out.strip().splitlines()[0].endswith(f"pairs -> {to}")
 
 
 def test_export_quotes_the_file_it_names(run_dir: Path, tmp_path: Path, capsys) -> None:
@@ -529,7 +529,7 @@ def test_export_quotes_the_file_it_names(run_dir: Path, tmp_path: Path, capsys) 
     `-> my suites/s 1.yaml` pasted into `ffade check --suite` named two files."""
     to = tmp_path / "my suites" / "s 1.yaml"
     assert main(["export", str(run_dir), "--to", str(to), "--pairs", "4"]) == 0
-    assert capsys.readouterr().out.strip().splitlines()[-1].endswith(f"pairs -> '{to}'")
+    assert capsys.readouterr().out.strip().splitlines()[0].endswith(f"pairs -> '{to}'")
 
 
 def test_export_names_the_file_as_typed(run_dir: Path, tmp_path: Path, monkeypatch, capsys) -> None:
@@ -538,7 +538,28 @@ def test_export_names_the_file_as_typed(run_dir: Path, tmp_path: Path, monkeypat
     monkeypatch.chdir(tmp_path)
     assert main(["export", str(run_dir), "--to=./-s.yaml", "--pairs", "4"]) == 0
     assert read_suite(tmp_path / "-s.yaml").cases
-    assert capsys.readouterr().out.strip().splitlines()[-1].endswith("pairs -> ./-s.yaml")
+    assert capsys.readouterr().out.strip().splitlines()[0].endswith("pairs -> ./-s.yaml")
+
+
+def test_export_ends_naming_the_check_to_run_and_what_it_checks(
+    run_dir: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """Export ended with `5 cases, 640 pairs -> suite.yaml` alone, where every other command
+    names the next one; `ffade check --suite suite.yaml` typed next exits 1 on the exported run's
+    own model (a fix case is made to fail there), which read as a broken suite."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["export", str(run_dir), "--to", "s.yaml", "--pairs", "4"]) == 0
+    cases = read_suite(tmp_path / "s.yaml").cases
+    failing = sum(case.measured["failure_rate"] > case.max_failure_rate for case in cases)
+    assert failing  # each fix case with a failure in it
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2 and lines[0].endswith("pairs -> s.yaml")
+    assert lines[1] == (
+        "next: ffade check --suite s.yaml --target FINE_TUNE_RUN_DIR (the fixed model; without "
+        f"--target, the run's own model, which fails {failing} of its {len(cases)} cases, as "
+        "export measured it)"
+    )
+    assert main(lines[1].split()[2:5]) == 1  # as said: the run's own model fails
 
 
 def test_a_target_dir_that_is_no_fine_tune_exits_2(run_dir: Path, suite_path: Path, capsys) -> None:
