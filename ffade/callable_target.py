@@ -30,7 +30,8 @@ from ffade.batch import batch_size_of
 from ffade.errors import PluginError, print_line
 from ffade.plugin_api import Target, load_weights
 from ffade.plugin_arguments import checked_call
-from ffade.plugin_checks import check_class_references, probability_note, probability_rows
+from ffade.plugin_checks import check_class_references
+from ffade.probability_scores import probability_note, probability_rows
 from ffade.speed import FastForward
 from ffade.written import a_type
 

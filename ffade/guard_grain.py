@@ -12,11 +12,15 @@ import math
 from typing import Any
 
 
-def one_input_note(record: dict[str, Any], option: str) -> str | None:
+def one_input_note(record: dict[str, Any], option: str, where: str = "") -> str | None:
     """``note: one of the 53 held-out inputs is 1.89 points ...`` for a fix ``record``
-    (mitigation.json's) rejected for lost clean accuracy where one held-out input is more than
-    ``clean_tolerance``; else None. ``option``: how to set the tolerance where the line is read
-    (``--model.init_args.clean_tolerance``, or the loop's config key)."""
+    (mitigation.json's, or loop.json's ``mitigation``, which keeps ``guard.inputs``) rejected for
+    lost clean accuracy where one held-out input is more than ``clean_tolerance``; else None.
+
+    ``option`` and ``where`` say how to set the tolerance where the line is read, around the value
+    that allows one input: ``--model.init_args.clean_tolerance 0.02`` for ``ffade fit``;
+    ``model.init_args.clean_tolerance: 0.02 in fix.yaml`` for ``ffade loop``, whose fine-tune
+    takes no command-line options (``where``: `` in fix.yaml``, the loop's mitigate config)."""
     if not str(record.get("clean_metric", "accuracy")).endswith("accuracy"):
         return None  # a graded score (BLEU / 100) moves in no steps of inputs
     inputs = (record.get("guard") or {}).get("inputs")
@@ -30,6 +34,6 @@ def one_input_note(record: dict[str, Any], option: str) -> str | None:
     return (
         f"note: one of the {inputs} held-out inputs is {100 * one:.2f} points of clean "
         f"accuracy, more than the tolerance of {100 * tolerance:.2f}, so a fix that loses a "
-        f"single input's answer is rejected; {option} {allows:g} allows one, or give the "
+        f"single input's answer is rejected; {option} {allows:g}{where} allows one, or give the "
         "heldout split more inputs"
     )

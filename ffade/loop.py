@@ -194,7 +194,7 @@ def _run_stages(
 
     fixed, mitigation = _mitigate(config, loop_dir, first, say)
     record["mitigate"] = str(fixed)
-    record["mitigation"] = {k: v for k, v in mitigation.items() if k not in ("guard", "training")}
+    record["mitigation"] = loop_mitigation(mitigation)
     save("mitigated" if mitigation["accepted"] else "rejected")  # before its lines: see below
     if not mitigation["accepted"]:  # loop.json says rejected: a closed output no longer changes it
         said_after_verdict(say, _numbers(mitigation))
@@ -321,6 +321,15 @@ def _numbers(m: dict[str, Any]) -> str:
     from ffade.run_endings import held_out_text, unclear_fix_line
 
     return "\n".join(f"      {line}" for line in (held_out_text(m), unclear_fix_line(m)) if line)
+
+
+def loop_mitigation(mitigation: dict[str, Any]) -> dict[str, Any]:
+    """loop.json's ``mitigation``: mitigation.json but its ``training``, and of its ``guard`` only
+    ``inputs``, the held-out inputs counted: the closing ``note:`` (:mod:`ffade.guard_grain`) needs
+    it to say that one input is past the tolerance, as the fine-tune's own ending does."""
+    kept = {k: v for k, v in mitigation.items() if k not in ("guard", "training")}
+    inputs = (mitigation.get("guard") or {}).get("inputs")
+    return kept if inputs is None else {**kept, "guard": {"inputs": inputs}}
 
 
 def main(argv: list[str]) -> int:

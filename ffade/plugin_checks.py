@@ -22,6 +22,7 @@ from ffade.errors import PluginError, ScoresError, print_line
 from ffade.numpy_rows import check_tensor_rows
 from ffade.plugin_api import SPLITS, Concept, Dataset, Reward, Scores, Target
 from ffade.plugin_names import plugin_label
+from ffade.probability_scores import probability_note, probability_rows
 from ffade.signatures import check_signature
 from ffade.written import a_type, with_article
 
@@ -141,25 +142,6 @@ def _whole_batches(outputs: Any, size: int) -> bool:
         isinstance(outputs, tuple)
         and len(outputs) > 0
         and all(isinstance(o, torch.Tensor) and o.ndim >= 1 and o.shape[0] == size for o in outputs)
-    )
-
-
-def probability_rows(scores: torch.Tensor) -> bool:
-    """Whether every row of a (B, C) table is a probability distribution (C >= 2). The rewards
-    read scores as logits: softmax turned probabilities 0.9 / 0.1 into 0.69 / 0.31, and a fall
-    from 0.9 to 0.55 (more than confidence_drop's 0.3) into 0.165, a pass."""
-    if scores.dim() != 2 or scores.shape[1] < 2 or not len(scores):
-        return False
-    rows = scores.double()
-    return bool(((rows >= 0).all() & ((rows.sum(-1) - 1).abs() < 1e-4).all()).item())
-
-
-def probability_note(name: str, fix: str = "(torch.log(p))") -> str:
-    """The note for a target whose class scores read as probabilities, said once per target."""
-    return (
-        f"ffade: note: target '{name}': predict's scores read as probabilities (every row sums "
-        "to 1); the classification rewards take the softmax of scores, so return logits or "
-        f"log-probabilities {fix} for their probability and drop to be the model's"
     )
 
 

@@ -22,7 +22,7 @@ NOTE = (
 )
 
 
-def _rejected(inputs: int, lost: int, **more: object) -> dict[str, object]:
+def rejected_record(inputs: int, lost: int, **more: object) -> dict[str, object]:
     """mitigation.json of a fix that got ``lost`` more of ``inputs`` held-out inputs wrong."""
     return {
         "status": "rejected",
@@ -46,7 +46,7 @@ def _ending(tmp_path: Path, record: dict[str, object]) -> list[str]:
 
 
 def test_one_input_past_the_tolerance_is_named_before_next(tmp_path: Path) -> None:
-    lines = _ending(tmp_path, _rejected(53, 1))
+    lines = _ending(tmp_path, rejected_record(53, 1))
     assert lines[-2] == NOTE
     assert lines[-1].startswith("next: the original model is kept")
     doc = " ".join((REPO / "docs" / "mitigation.md").read_text().split())
@@ -56,9 +56,9 @@ def test_one_input_past_the_tolerance_is_named_before_next(tmp_path: Path) -> No
 @pytest.mark.parametrize(
     "record",
     [
-        _rejected(400, 8),  # one input is 0.25 points: within the tolerance, the fall is not
-        _rejected(53, 1, clean_metric="BLEU / 100"),  # a graded score has no input steps
-        _rejected(53, 0, targeted_failure_rate_after=0.38),  # rejected for fixing nothing
+        rejected_record(400, 8),  # one input is 0.25 points: within the tolerance, the fall is not
+        rejected_record(53, 1, clean_metric="BLEU / 100"),  # a graded score has no input steps
+        rejected_record(53, 0, targeted_failure_rate_after=0.38),  # rejected for fixing nothing
     ],
 )
 def test_no_note_where_one_input_is_not_the_cause(tmp_path: Path, record: dict) -> None:

@@ -441,15 +441,18 @@ def test_class_scores_that_read_as_probabilities_get_one_note(
 ) -> None:
     """A Target class of class_scores that returned probabilities ran silently, and the
     classification rewards took their softmax (0.9 / 0.1 read as 0.69 / 0.31): the callable
-    target noted it, a plugin's target did not. One note per target, not one per batch."""
+    target noted it, a plugin's target did not. One note per target, not one per batch. Its
+    reward here is the plugin's own (Miss, an argmax): the note said "the classification rewards
+    take the softmax", false of it; it names the rewards that do."""
     evaluator = Evaluator(build_task(_spec(target=f"{HERE}:Probabilities")), batch_size=4)
     evaluator.evaluate(np.arange(8), np.zeros((8, 1), dtype=np.int64))
     notes = [line for line in capsys.readouterr().err.splitlines() if "probabilities" in line]
     assert notes == [
         f"ffade: note: target '{HERE}:Probabilities': predict's scores read as probabilities "
-        "(every row sums to 1); the classification rewards take the softmax of scores, so return "
-        "logits or log-probabilities (torch.log(p)) for their probability and drop to be the "
-        "model's"
+        "(every row sums to 1); ffade's classification rewards (misclassification, accuracy_drop, "
+        "confidence_drop, label_flip, label_confidence_drop) take the softmax of scores, so for "
+        "those return logits or log-probabilities (torch.log(p)) for their probability and drop "
+        "to be the model's"
     ]
     _evaluate()  # logits: no note
     assert "probabilities" not in capsys.readouterr().err
