@@ -15,7 +15,9 @@ from typing import Any
 def one_input_note(record: dict[str, Any], option: str, where: str = "") -> str | None:
     """``note: one of the 53 held-out inputs is 1.89 points ...`` for a fix ``record``
     (mitigation.json's, or loop.json's ``mitigation``, which keeps ``guard.inputs``) rejected for
-    lost clean accuracy where one held-out input is more than ``clean_tolerance``; else None.
+    lost clean accuracy where one held-out input is more than ``clean_tolerance`` and the fix lost
+    no more than that one input (a fix that lost several would still be rejected at the tolerance
+    the note offers); else None.
 
     ``option`` and ``where`` say how to set the tolerance where the line is read, around the value
     that allows one input: ``--model.init_args.clean_tolerance 0.02`` for ``ffade fit``;
@@ -28,8 +30,8 @@ def one_input_note(record: dict[str, Any], option: str, where: str = "") -> str 
     if not isinstance(inputs, int) or inputs < 1 or None in (tolerance, change):
         return None
     one = 1 / inputs
-    if one <= tolerance + 1e-12 or -change <= tolerance + 1e-12:
-        return None  # one input is within the tolerance, or the fix lost none past it
+    if one <= tolerance + 1e-12 or not tolerance + 1e-12 < -change <= one + 1e-9:
+        return None  # one input is within the tolerance, or the fix lost none or several past it
     allows = math.ceil(one * 100 - 1e-9) / 100  # 0.0189 -> 0.02
     return (
         f"note: one of the {inputs} held-out inputs is {100 * one:.2f} points of clean "

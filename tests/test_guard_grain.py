@@ -59,6 +59,7 @@ def test_one_input_past_the_tolerance_is_named_before_next(tmp_path: Path) -> No
         rejected_record(400, 8),  # one input is 0.25 points: within the tolerance, the fall is not
         rejected_record(53, 1, clean_metric="BLEU / 100"),  # a graded score has no input steps
         rejected_record(53, 0, targeted_failure_rate_after=0.38),  # rejected for fixing nothing
+        rejected_record(53, 2),  # two inputs lost: the tolerance that allows one rejects it too
     ],
 )
 def test_no_note_where_one_input_is_not_the_cause(tmp_path: Path, record: dict) -> None:
