@@ -60,7 +60,8 @@ class MacroscopicPlan:
         sampled = len(flat)  # epsilon draws among these, uniform over the grid
         if h.exploration_bonus > 0:  # follow up recent failures: their neighbours join
             near = self.failure_counts.frontier_states(n, h.num_candidates // 2)
-            flat = np.concatenate([flat, np.setdiff1d(near, flat)])
+            # both are unique (near sorted too), so setdiff1d need not sort them again (0.1 ms)
+            flat = np.concatenate([flat, np.setdiff1d(near, flat, assume_unique=True)])
         candidates = self.space.unflat(flat)  # distinct: a repeated candidate wastes a slot
         keys = pool[:, None] * self.space.num_states + flat[None, :]
         unseen = torch.as_tensor(~self.evaluator.is_evaluated(keys))

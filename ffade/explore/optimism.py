@@ -109,9 +109,11 @@ class FailureCounts:
         return (failed + 1.0) / (total + 2.0)
 
     def frontier_states(self, num_inputs: int, limit: int) -> np.ndarray:
-        """Up to ``limit`` flat states next to recent failures, the highest bonus first.
+        """Up to ``limit`` flat states next to recent failures, sorted, each once.
 
-        States already evaluated for every input are left out: nothing there is left to find.
+        States already evaluated for every input are left out: nothing there is left to find;
+        past ``limit``, those of the highest bonus are kept. Sorted and unique, so the plan's
+        ``setdiff1d`` against the sampled candidates skips its own sorting.
         """
         if not len(self.frontier):
             return self.frontier

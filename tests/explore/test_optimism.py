@@ -86,3 +86,15 @@ def test_a_hashed_grid_of_four_values_tells_its_first_concept_apart() -> None:
     restored = FailureCounts(space, num_inputs=4, frontier_size=4)
     restored.load_state_dict(counts.state_dict())
     assert np.array_equal(restored.counts, counts.counts)
+
+
+def test_the_frontier_is_sorted_and_unique_under_and_over_its_limit() -> None:
+    """The plan's setdiff1d(near, sampled, assume_unique=True) keeps near's order: sorted and
+    each state once, or the step's candidates (and so its ties) would change."""
+    counts = counts_on_a_5x5_grid()
+    failing = np.array([[1, 1], [1, 2], [3, 3], [2, 2]])  # neighbours shared, e.g. [2, 1]
+    counts.add(np.zeros(4, int), failing, np.ones(4, bool), np.ones(4, bool))
+    everything = counts.frontier_states(num_inputs=4, limit=100)
+    assert len(everything) == 13  # the 4 failing states (one input of 4 each) and 9 around
+    for near in (everything, counts.frontier_states(num_inputs=4, limit=5)):
+        assert (np.diff(near) > 0).all()
