@@ -511,6 +511,11 @@ def test_a_budget_of_no_evaluation_is_refused_before_the_sweep_with_a_value_that
             "discovery.py: error: argument --device: device 'bogus' is not a device; e.g. cpu, "
             "cuda, cuda:1",
         ),
+        (  # the default task: "--device  moves a real model", the value it refused unnamed
+            ["discovery.py", "--device", ""],
+            "discovery.py: error: argument --device: device '' is not a device; e.g. cpu, cuda, "
+            "cuda:1",
+        ),
         (
             ["target_speed.py", "--device", "bogus"],
             "target_speed.py: error: argument --device: device 'bogus' is not a device; e.g. "
