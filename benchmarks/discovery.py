@@ -66,7 +66,7 @@ from scipy import ndimage
 from temporary_runs import temporary_runs  # benchmarks/temporary_runs.py, beside this script
 
 from ffade.changes import ChangedInputs
-from ffade.devices import usable_device
+from ffade.devices import named_device, usable_device
 from ffade.errors import FfadeError
 from ffade.explore import DQNExplorer, EpsilonGreedyExplorer, GridExplorer, RandomExplorer
 from ffade.explore.run import discover
@@ -656,7 +656,9 @@ def main() -> None:
         "ffade fit; default the DQN's own (the budget over 32, 16 to 256; for --task t2i the "
         "quickstart config's, 32)",
     )
-    parser.add_argument("--device", default="cpu", help="where the target runs: cpu, cuda, cuda:1")
+    parser.add_argument(
+        "--device", type=device_name, default="cpu", help="where the target runs: cpu, cuda, cuda:1"
+    )
     parser.add_argument(
         "--throughput-only",
         action="store_true",
@@ -724,6 +726,17 @@ def unused_because(args: argparse.Namespace) -> str:
     if args.task == "t2i" or args.throughput_only:
         return "when only throughput is timed (--throughput-only, --task t2i: one DQN run)"
     return "without --large"
+
+
+def device_name(text: str) -> str:
+    """An argparse type: a device torch can name, checked before what the task does with it:
+    ``--device ""`` was refused as "--device  moves a real model", the value unnamed. Whether
+    this machine has it is checked after (``usable_device``)."""
+    try:
+        named_device(text)
+    except FfadeError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
 
 
 def fraction(text: str) -> float:

@@ -1,8 +1,8 @@
 """The benchmarks' one-line endings: a refused argument, as ``ffade`` says it, and a Ctrl-C.
 
-argparse's own ``error`` printed the whole usage block (five lines for discovery.py) above the
-``PROG: error: ...`` line, so a typo in a flag scrolled the reason away; ``--help`` still shows
-the usage.
+A refused argument is ffade's own parser's one line, named by the script: argparse's own
+``error`` printed the whole usage block (five lines for discovery.py) above the ``PROG: error:
+...`` line, so a typo in a flag scrolled the reason away; ``--help`` still shows the usage.
 
 Imported, this module has a Ctrl-C that no benchmark catches end the process with
 ``SCRIPT: interrupted``, exit 130 (:func:`interrupted_in_one_line`): each script imports it
@@ -18,9 +18,6 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import NoReturn
-
-USAGE_ERROR = 2
-"""The exit status of a refused argument, as argparse and ``ffade`` give it."""
 
 INTERRUPTED = 130
 """The shell's status for a command ended by Ctrl-C (128 + SIGINT)."""
@@ -59,13 +56,26 @@ def interrupted_in_one_line() -> None:
 
 interrupted_in_one_line()  # on import: each benchmark imports this module before anything heavy
 
+# after the hook above: ffade's import registers its own atexit hook (the empty torchinductor
+# folder's removal), which must run before this module's, the last, ends the process
+from ffade.errors import OneLineParser  # noqa: E402
 
-class ArgumentParser(argparse.ArgumentParser):
-    """An ``argparse.ArgumentParser`` whose errors are one line, ``PROG: error: MESSAGE``, exit
-    2, with no usage block above it."""
 
-    def error(self, message: str) -> NoReturn:
-        self.exit(USAGE_ERROR, f"{self.prog}: error: {message}\n")
+class ArgumentParser(OneLineParser):
+    """ffade's own parser (:class:`ffade.errors.OneLineParser`), its errors said as ``SCRIPT:
+    error: MESSAGE``, one line, exit 2.
+
+    It was argparse's with a one-line error of its own, and lagged ``ffade``'s: a misspelt
+    ``--tsak`` got no "did you mean '--task'?", ``-h x`` printed the help and exited 0,
+    ``--no-compil`` silently meant ``--no-compile`` and ``--seeds 1 --seeds 2`` ran 2 seeds.
+    The line ends without ``(see SCRIPT --help)``: ``SCRIPT`` alone is no command to type."""
+
+    @property
+    def speaker(self) -> str:  # type: ignore[override]
+        return self.prog
+
+    def see_help(self) -> str:
+        return ""
 
 
 def at_least(least: int) -> Callable[[str], int]:

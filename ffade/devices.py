@@ -15,12 +15,7 @@ def usable_device(
     'digits_cnn'``) leads the line, so a config with two devices says which one is refused;
     ``fix`` says how to ask for the CPU where it is typed (a script's ``--device cpu``)."""
     lead = f"{owner}: " if owner else ""
-    try:
-        chosen = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise PluginError(
-            f"{lead}device {device!r} is not a device; e.g. cpu, cuda, cuda:1"
-        ) from exc
+    chosen = named_device(device, lead)
     present = {"cuda": torch.cuda.device_count(), "mps": int(torch.backends.mps.is_available())}
     if chosen.type in present and (chosen.index or 0) >= present[chosen.type]:
         raise PluginError(
@@ -28,3 +23,15 @@ def usable_device(
             f"device(s) torch can use; {fix} (or install a torch build for it)"
         )
     return chosen
+
+
+def named_device(device: str | torch.device, lead: str = "") -> torch.device:
+    """``device`` as a torch device, whether or not this machine has one, refused in one line
+    (``lead`` before it) where torch cannot read it: a script checks what was typed (``--device
+    ""``) before it checks what its task does with a device (benchmarks/discovery.py)."""
+    try:
+        return torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise PluginError(
+            f"{lead}device {device!r} is not a device; e.g. cpu, cuda, cuda:1"
+        ) from exc

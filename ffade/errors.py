@@ -157,11 +157,16 @@ class OneLineParser(CheckedParser):
     hint names the command: ``(see ffade report --help)``.
     """
 
+    speaker = "ffade"
+    """Who says the error, before ``: error:``; a script of its own names itself (benchmarks/)."""
+
+    def see_help(self) -> str:
+        """What ends the error line: where the usage is (a script's own may say nothing)."""
+        return f" (see {self.prog} --help)"
+
     def error(self, message: str) -> NoReturn:
-        print(
-            f"ffade: error: {message}{self._did_you_mean(message)} (see {self.prog} --help)",
-            file=sys.stderr,
-        )
+        hint = self._did_you_mean(message)
+        print(f"{self.speaker}: error: {message}{hint}{self.see_help()}", file=sys.stderr)
         raise SystemExit(2)
 
     def _did_you_mean(self, message: str) -> str:
@@ -205,10 +210,13 @@ class OneLineParser(CheckedParser):
 
     def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
         """Refuse a one-value option given twice: argparse keeps the last without a word, so
-        ``--target a --target b`` would check ``b`` while the user believes ``a`` counts too."""
+        ``--target a --target b`` would check ``b`` while the user believes ``a`` counts too;
+        and a word nothing takes beside ``--help``, which argparse dropped as it showed help."""
         given = sys.argv[1:] if args is None else list(args)
         self._given = given
-        self._refuse_repeats(given[: given.index("--")] if "--" in given else given)
+        options = given[: given.index("--")] if "--" in given else given
+        self._refuse_repeats(options)
+        self._refuse_words_beside_help(options)
         return super().parse_known_args(args, namespace)
 
 

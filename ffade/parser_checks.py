@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
-from typing import Any
+from typing import Any, NoReturn
 
 
 class CheckedParser(argparse.ArgumentParser):
@@ -42,3 +42,41 @@ class CheckedParser(argparse.ArgumentParser):
             uses = [a for a in given if a.split("=", 1)[0] in spellings]
             if len(uses) > 1:
                 self.error(f"{action.option_strings[-1]} given {len(uses)} times; give it once")
+
+    def _refuse_words_beside_help(self, given: list[str]) -> None:
+        """Refuse a word no option or argument takes, given with ``--help``: argparse printed
+        the help at ``-h`` and exited 0, so ``scaling.py -h x`` (or ``ffade report --help
+        --thresold``) read as taken, where ``ffade --help x`` is refused. The words are parsed
+        without the help flag, and with nothing required (``--help`` alone needs no run folder);
+        a value refused there still shows the help, as before."""
+        helps = {
+            o
+            for a in self._actions
+            if isinstance(a, argparse._HelpAction)
+            for o in a.option_strings
+        }
+        if not helps.intersection(given):
+            return
+        required = [action for action in self._actions if action.required]
+        for action in required:
+            action.required = False
+        self.error = _not_said  # type: ignore[method-assign]  # a refusal here: help wins
+        try:
+            rest = [word for word in given if word not in helps]
+            _, stray = argparse.ArgumentParser.parse_known_args(self, rest)
+        except _HelpWins:
+            return
+        finally:
+            del self.error
+            for action in required:
+                action.required = True
+        if stray:
+            self.error(f"unrecognized arguments: {' '.join(stray)}")
+
+
+class _HelpWins(Exception):
+    """A refusal met while looking for stray words beside ``--help``: the help is shown."""
+
+
+def _not_said(message: str) -> NoReturn:
+    raise _HelpWins(message)

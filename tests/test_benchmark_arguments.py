@@ -511,12 +511,16 @@ def test_a_budget_of_no_evaluation_is_refused_before_the_sweep_with_a_value_that
             "discovery.py: error: argument --device: device 'bogus' is not a device; e.g. cpu, "
             "cuda, cuda:1",
         ),
+        (  # the default task: "--device  moves a real model", the value it refused unnamed
+            ["discovery.py", "--device", ""],
+            "discovery.py: error: argument --device: device '' is not a device; e.g. cpu, cuda, "
+            "cuda:1",
+        ),
         (
             ["target_speed.py", "--device", "bogus"],
             "target_speed.py: error: argument --device: device 'bogus' is not a device; e.g. "
             "cpu, cuda, cuda:1",
         ),
-        (["scaling.py", "--quik"], "scaling.py: error: unrecognized arguments: --quik"),
         (
             ["target_speed.py", "--targets", "resnet"],
             "target_speed.py: error: argument --targets: invalid choice: 'resnet' (choose from "
@@ -612,3 +616,65 @@ def test_the_first_line_counts_its_regions(benchmark) -> None:
         "1 failure region; budget 345 evaluations (1%)"
     )
     assert "; 5 failure regions;" in benchmark.task_line("regions", failed, 5, 622, 0.01)
+
+
+def said_by(monkeypatch, capsys, argv: list[str]) -> tuple[object, list[str], str]:
+    """benchmarks/ARGV[0] run as typed: its exit status, its stderr's lines and its stdout."""
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))  # as python puts the script's folder
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit) as exited:
+        runpy.run_path(str(REPO / "benchmarks" / argv[0]), run_name="__main__")
+    captured = capsys.readouterr()
+    return exited.value.code, captured.err.splitlines(), captured.out
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [  # ffade names the option meant; the benchmarks said only "unrecognized arguments"
+        (
+            ["discovery.py", "--tsak", "digits"],
+            "discovery.py: error: unrecognized arguments: --tsak digits (did you mean '--task'?)",
+        ),
+        (
+            ["coverage.py", "--sed", "2"],
+            "coverage.py: error: unrecognized arguments: --sed 2 (did you mean '--seeds'?)",
+        ),
+        (
+            ["scaling.py", "--quik"],
+            "scaling.py: error: unrecognized arguments: --quik (did you mean '--quick'?)",
+        ),
+        (
+            ["big_run.py", "--budgt", "5000"],
+            "big_run.py: error: unrecognized arguments: --budgt 5000 (did you mean '--budget'?)",
+        ),
+        (  # argparse read a shortened option as the whole one, and target_speed.py ran
+            ["target_speed.py", "--no-compil"],
+            "target_speed.py: error: unrecognized arguments: --no-compil (did you mean "
+            "'--no-compile'?)",
+        ),
+        (  # discovery.py ran 2 seeds, argparse keeping the last --seeds without a word
+            ["discovery.py", "--seeds", "1", "--seeds", "2"],
+            "discovery.py: error: --seeds given 2 times; give it once",
+        ),
+        (
+            ["big_run.py", "--keep", "-x"],
+            "big_run.py: error: argument --keep: expected one argument; '-x' reads as an "
+            "option: write --keep=./-x",
+        ),
+    ],
+)
+def test_a_misspelt_or_repeated_option_is_said_as_ffade_says_it(monkeypatch, capsys, argv, line):
+    code, err, out = said_by(monkeypatch, capsys, argv)
+    assert (code, err, out) == (2, [line], "")
+
+
+@pytest.mark.parametrize(
+    "script", ["discovery.py", "coverage.py", "scaling.py", "target_speed.py", "big_run.py"]
+)
+def test_a_stray_word_beside_help_is_refused_and_help_alone_is_not(monkeypatch, capsys, script):
+    """``scaling.py -h x`` printed the help and exited 0, the word dropped as if taken, where
+    ``ffade --help x`` is refused."""
+    code, err, out = said_by(monkeypatch, capsys, [script, "-h", "x"])
+    assert (code, err, out) == (2, [f"{script}: error: unrecognized arguments: x"], "")
+    code, err, out = said_by(monkeypatch, capsys, [script, "--help"])
+    assert (code, err) == (0, []) and out.startswith("usage: ")
