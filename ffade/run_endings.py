@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ffade.compare_command import compare_line
 from ffade.errors import FfadeError
 from ffade.explore.stopping import stopped_by_trainer
 from ffade.records import MITIGATION_FILE, read_summary
@@ -126,6 +127,9 @@ def _discovery_ending(
         top = rules.rules[0].description if rules.rules else f"none ({found})"
         lines.append(f"top failure rule: {top}")
         lines.append(f"next: ffade report {shell_path(run_dir)}")
+        compare = compare_line(run_dir, summary)  # a rediscovery: what the fix changed
+        if compare is not None:
+            lines.append(compare)
     return "\n".join(lines)
 
 

@@ -505,3 +505,45 @@ def test_label_lines_quote_paths_as_the_commands_do_and_resolve_dot_dot(
     assert words[:3] == ["ffade", "fit", "--config"] and ".." not in command
     assert words[3] == str(run / "config.yaml") and words[5] == str(run)
     assert lines[-1] == "next: ffade report '../my runs/é x'"
+
+
+def test_a_rediscovery_ends_with_the_comparison_that_verifies_the_fix(tmp_path: Path) -> None:
+    """A discovery warm-started from another (the rediscovery an accepted fix's `next:` line runs)
+    ended `next: ffade report RUN` alone, as any run: nothing named docs/mitigation.md's step 5,
+    `ffade report FIRST --compare SECOND`. It names it now, by absolute paths, and it runs as
+    printed from another folder."""
+    config = write_config(tmp_path / "c.yaml", budget=64)
+    assert ffade_in_process("fit", "--config", str(config), cwd=tmp_path).returncode == 0
+    first = tmp_path / "runs" / "test" / "version_0"
+    warm = ("--model.init_args.warm_start", str(first))
+    rerun = ffade_in_process("fit", "--config", str(config), *warm, cwd=tmp_path)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    second = tmp_path / "runs" / "test" / "version_1"
+    lines = rerun.stdout.splitlines()
+    assert lines[-2] == f"next: ffade report {second}"
+    prefix = "compare it with the run it started from: "
+    assert lines[-1] == f"{prefix}ffade report {first} --compare {second}"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    words = shlex.split(lines[-1].removeprefix(prefix))[1:]
+    compared = ffade_in_process(*words, "--no-tensorboard", cwd=elsewhere)
+    assert compared.returncode == 0, compared.stderr[-2000:]
+    assert "rules in the compared run" in compared.stdout
+    plain = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
+    assert plain.stdout.splitlines()[-1] == f"next: ffade report {second.parent / 'version_2'}"
+
+
+def test_a_rediscovery_of_regions_compares_regions(tmp_path: Path) -> None:
+    """The text quickstart's priorities rank regions (`--slices regions`): a comparison of its
+    rules judged none (`0 still failing, 0 unclear, 0 fixed`), so the command names regions."""
+    counts = {(2,): (10, 9), (1,): (10, 0), (0,): (10, 0)}
+    grid = {"blur": [0.0, 1.0, 2.0]}
+    first = write_run(tmp_path / "first", grid, counts)
+    (first / "feedback.yaml").write_text("slices: regions\n")
+    second = write_run(
+        tmp_path / "second", grid, counts, hyperparameters={"warm_start": str(first)}
+    )
+    assert run_ending(second).splitlines()[-1] == (
+        f"compare it with the run it started from: ffade report {first} --compare {second} "
+        "--slices regions"
+    )
