@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ffade.compare_command import report_arguments
 from ffade.errors import FfadeError
 from ffade.explore.stopping import stopped_by_trainer
 from ffade.guard_grain import one_input_note
@@ -126,25 +127,8 @@ def _discovery_ending(
         found = at_start or found
         top = rules.rules[0].description if rules.rules else f"none ({found})"
         lines.append(f"top failure rule: {top}")
-        lines.append(f"next: ffade report {_report_options(run_dir, summary)}")
+        lines.append(f"next: ffade report {report_arguments(run_dir, summary)}")
     return "\n".join(lines)
-
-
-def _report_options(run_dir: Path, summary: dict[str, Any]) -> str:
-    """``ffade report``'s arguments for this run: a rediscovery (a DQN warm-started from an
-    earlier run, as a fine-tune's ``next:`` line starts it) is compared with that run, as step 5
-    of docs/mitigation.md does; its own report alone said nothing of what the fix moved."""
-    run = shell_path(run_dir)
-    hyperparameters = summary.get("hyperparameters")
-    warm = hyperparameters.get("warm_start") if isinstance(hyperparameters, dict) else None
-    if not isinstance(warm, str) or not warm:
-        return run
-    first = Path(warm).expanduser()
-    if first.is_file() and first.parent.name == "checkpoints":  # RUN/checkpoints/last.ckpt
-        first = first.parent.parent
-    if not (first / "summary.json").is_file() or first.resolve() == run_dir.resolve():
-        return run
-    return f"{shell_path(first)} --compare {run}"
 
 
 def _continue_command(run_dir: Path) -> str:

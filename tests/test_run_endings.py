@@ -525,3 +525,18 @@ def test_a_rediscovery_names_the_comparison_with_the_run_it_started_from(tmp_pat
     report = ffade_in_process("report", *next_line.split()[3:], "--no-tensorboard", cwd=tmp_path)
     assert report.returncode == 0, report.stderr[-2000:]
     assert "rules in the compared run" in report.stdout
+
+
+def test_a_rediscovery_of_regions_compares_regions(tmp_path: Path) -> None:
+    """The text quickstart's priorities rank regions (`--slices regions`): a comparison of its
+    rules judged none (`0 still failing, 0 unclear, 0 fixed`), so the command names regions."""
+    counts = {(2,): (10, 9), (1,): (10, 0), (0,): (10, 0)}
+    grid = {"blur": [0.0, 1.0, 2.0]}
+    first = write_run(tmp_path / "first", grid, counts)
+    (first / "feedback.yaml").write_text("slices: regions\n")
+    second = write_run(
+        tmp_path / "second", grid, counts, hyperparameters={"warm_start": str(first)}
+    )
+    assert run_ending(second).splitlines()[-1] == (
+        f"next: ffade report {first} --compare {second} --slices regions"
+    )

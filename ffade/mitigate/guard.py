@@ -39,7 +39,7 @@ from ffade.distributed import SINGLE_PROCESS, Ranks
 from ffade.env import Evaluator
 from ffade.errors import FfadeError
 from ffade.feedback.priorities import RegionFeedback
-from ffade.log_bars import bar_for
+from ffade.log_bars import bar_for, on_terminal
 from ffade.mitigate.claimed import ClaimedStates
 from ffade.passing import passing_ids
 from ffade.plugin_checks import predicted
@@ -229,7 +229,9 @@ def measure(
         total=total,
         desc="held-out check",
         unit="pair",
-        leave=False,
+        # a terminal's bar clears itself for the epochs' bars; a log keeps its closing line, as
+        # every bar's there (README), else a check of minutes left no sign in a CI log
+        leave=not on_terminal(sys.stderr),
         disable=not shown,
     )
     with bar:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 import torch
 
 from ffade import registry
@@ -15,7 +17,7 @@ from ffade.log_bars import bar_for
 from ffade.mitigate.claimed import ClaimedStates
 from ffade.mitigate.guard import guard_pairs, measure
 from ffade.task import build_task
-from tests.helpers import synthetic_spec
+from tests.helpers import ffade_in_process, synthetic_spec
 
 
 def space(sizes: tuple[int, ...] = (5, 4)) -> ConceptSpace:
@@ -218,3 +220,33 @@ def test_ranks_share_the_held_out_check_and_get_one_process_s_numbers() -> None:
     # each of the three phases (clean inputs, targeted, untargeted pairs) deals from rank 0
     assert max(len(calls) for calls in counts) <= len(alone_calls) // 2 + 3, counts
     assert sum(len(calls) for calls in counts) == len(alone_calls)
+
+
+@pytest.mark.slow  # a small fine-tune through the CLI, about 15 s on two busy cores
+def test_a_fine_tunes_held_out_checks_leave_a_line_in_a_log(
+    digits_run: Path, tmp_path: Path
+) -> None:
+    """`ffade fit` with a fine-tuner, its stderr a file (a CI log, `2> log`): the held-out checks
+    before and after training left no line there, where README says every bar prints one when it
+    ends, so the log showed the epochs' lines alone while the checks took most of the run (the
+    text quickstart's fine-tune: 75 of 104 s; the text-to-image one's: minutes). Each check now
+    ends in one line there; on a terminal it still clears itself (test above)."""
+    fixed = ffade_in_process(
+        "fit",
+        "--model",
+        "ffade.mitigate.ClassifierFineTuner",
+        "--model.init_args.run",
+        str(digits_run),
+        "--trainer.max_epochs",
+        "1",
+        "--model.init_args.max_finetune_inputs",
+        "64",
+        "--model.init_args.guard_pairs",
+        "64",
+        cwd=tmp_path,
+    )
+    assert fixed.returncode == 0, fixed.stderr[-2000:]
+    checks = [line for line in fixed.stderr.splitlines() if line.startswith("held-out check")]
+    assert len(checks) == 2, fixed.stderr
+    assert all(line.startswith("held-out check: 100%|##########|") for line in checks), checks
+    assert "\r" not in fixed.stderr
