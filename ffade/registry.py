@@ -41,8 +41,6 @@ KINDS: dict[str, tuple[str, type]] = {
 }
 """kind -> (entry-point group, base class every plugin of that kind subclasses)."""
 
-_registered = registered_plugins  # this module's name for it, as tests and register() know it
-
 
 def _what(obj: Any) -> str:
     """What an entry point or import path gave, by name, not by repr (an address in memory)."""
@@ -116,17 +114,17 @@ def register(kind: str, name: str, cls_or_instance: Any) -> None:
             f"{kind} '{name}' is already installed from {distribution(installed[0])}; "
             "register yours under another name"
         )
-    _registered[(kind, name)] = plugin
+    registered_plugins[(kind, name)] = plugin
 
 
 def unregister(kind: str, name: str) -> None:
     """Forget a plugin :func:`register` was given (nothing happens if there is none)."""
-    _registered.pop((kind, name), None)
+    registered_plugins.pop((kind, name), None)
 
 
 def registered(kind: str, name: str) -> Any | None:
     """The class or instance registered as ``name`` in this process, else None."""
-    return _registered.get((kind, name))
+    return registered_plugins.get((kind, name))
 
 
 def import_attribute(kind: str, name: str) -> Any:
@@ -180,8 +178,8 @@ def load(kind: str, name: str) -> type:
     """The plugin class ``name`` of ``kind``, checked to be what the kind requires; found, in
     order, as a class or instance :func:`register` was given, ``module:Class``, an entry point."""
     group, base = KINDS.get(kind, (None, None))
-    if base is not None and (kind, name) in _registered:
-        obj = _registered[(kind, name)]
+    if base is not None and (kind, name) in registered_plugins:
+        obj = registered_plugins[(kind, name)]
         return obj if inspect.isclass(obj) else type(obj)
     if base is not None and ":" in name:
         obj = import_attribute(kind, name)
@@ -301,7 +299,7 @@ def create(
     registered instance is returned as it is. ``key``: where a config holds the plugin, for
     messages (:func:`checked_arguments`).
     """
-    instance = _registered.get((kind, name))
+    instance = registered_plugins.get((kind, name))
     if instance is not None and not inspect.isclass(instance):
         if init_args:
             raise PluginError(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ffade import registry
+from ffade import plugin_index
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -102,10 +102,10 @@ def _forget_registrations() -> Iterator[None]:
     """Plugins a test registers in process (``ffade.register``, ``ffade.discover`` of a module)
     are forgotten after it, so no test sees another's: a leaked ``callable_target`` made a test
     of "registered nowhere" pass or fail by the order xdist gave it."""
-    before = dict(registry._registered)
+    before = dict(plugin_index.registered_plugins)
     yield
-    registry._registered.clear()
-    registry._registered.update(before)
+    plugin_index.registered_plugins.clear()
+    plugin_index.registered_plugins.update(before)
 
 
 _STOPS = tuple(

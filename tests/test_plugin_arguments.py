@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from ffade import registry
+from ffade import plugin_index, registry
 from ffade.errors import FfadeError, PluginError
 from ffade.plugin_api import Concept, Dataset, Reward, Target
 from ffade.registry import create
@@ -253,7 +253,7 @@ def test_a_constructors_value_error_that_names_its_plugin_says_the_name_once(
     """A constructor's ValueError already led by the plugin's name was led by it again
     (``dataset 'self_named': dataset 'self_named': num_inputs ...``), which also kept its
     argument from being named by the config's key; it is said once, with the key."""
-    monkeypatch.setitem(registry._registered, ("dataset", "self_named"), _SelfNamed)
+    monkeypatch.setitem(plugin_index.registered_plugins, ("dataset", "self_named"), _SelfNamed)
     with pytest.raises(FfadeError) as error:
         create("dataset", "self_named", {"num_inputs": 0}, "model.init_args.task.dataset")
     assert str(error.value) == (

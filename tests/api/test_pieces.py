@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import ffade
+from ffade import plugin_index
 from ffade.explore import RandomExplorer
 from tests.helpers import synthetic_spec
 
@@ -106,10 +107,9 @@ def test_a_concept_class_given_without_a_label_goes_by_its_class_name() -> None:
     ``tilt`` again (the first in-process name the class had), a label this call never gave."""
     from ffade_synthetic.concept import Axis
 
-    from ffade import registry
     from ffade.api.pieces import plugin_spec
 
-    registry._registered.clear()  # tests/conftest.py puts it back after the test
+    plugin_index.registered_plugins.clear()  # tests/conftest.py puts it back after the test
     labelled = plugin_spec("concept", {"name": Axis, "args": {"label": "tilt"}}, "concepts[0]")
     assert labelled["name"] == "tilt"
     assert plugin_spec("concept", Axis, "concepts[0]")["name"] == "axis_2"  # axis: installed

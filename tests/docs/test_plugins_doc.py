@@ -18,6 +18,7 @@ import pytest
 import torch
 import yaml
 
+from ffade import plugin_index
 from ffade.errors import FfadeError
 from ffade.plugin_api import Dataset
 from tests.helpers import REPO, ffade_in_process
@@ -466,7 +467,7 @@ def test_plugin_name_is_set_before_the_constructor_runs_as_the_page_says(
     doc = " ".join((REPO / "docs" / "plugins.md").read_text().split())
     assert "before the instance's `__init__` runs" in doc
     assert "on the instance after" not in doc
-    monkeypatch.setitem(registry._registered, ("dataset", "named_points"), _Named)
+    monkeypatch.setitem(plugin_index.registered_plugins, ("dataset", "named_points"), _Named)
     with pytest.raises(FfadeError) as raised:
         registry.create("dataset", "named_points", {"num_inputs": 0}, "task.dataset")
     assert str(raised.value).startswith("dataset 'named_points': task.dataset.args.num_inputs")
