@@ -187,7 +187,7 @@ def test_the_loop_closes_with_where_each_stage_is_and_how_its_rules_shifted(smal
 @pytest.mark.slow  # runs every stage of the digits loop (small_loop)
 def test_stage_headers_quote_paths_so_they_paste_into_a_shell(small_loop) -> None:
     """The header "[5/5] report: A --compare B" left paths holding a space unquoted: pasted after
-    `ffade report`, the shell cut each in two."""
+    `ffade report`, the shell cut each in two. Each search's header is followed by its counts."""
     loop_dir, loop = small_loop
     config = yaml.safe_load(loop.read_text())
     stdout = (loop_dir.parent.parent / "stdout.txt").read_text()
@@ -203,6 +203,17 @@ def test_stage_headers_quote_paths_so_they_paste_into_a_shell(small_loop) -> Non
         [["[4/5]", "rediscover", "on", "the", "fixed", "model"], [second]],
         [["[5/5]", "report:", first, "--compare", second], [str(loop_dir / "report")]],
     ]
+    # each search's stage line is followed by what it found, as `ffade fit` ends: it said only
+    # where the search ran, while the feedback's and the fix's said their results
+    lines = stdout.splitlines()
+    for header, run in (("[1/5] ", first), ("[4/5] ", second)):
+        summary = json.loads((Path(run) / "summary.json").read_text())
+        after = lines[next(i for i, line in enumerate(lines) if line.startswith(header)) + 1]
+        states = summary["failing_concept_states"]
+        assert after == (
+            f"      evaluations: {summary['evaluations']}, failures: {summary['failures']} "
+            f"(in {states} concept state{'' if states == 1 else 's'})"
+        ), stdout
 
 
 @pytest.mark.slow  # runs every stage of the digits loop (small_loop)
