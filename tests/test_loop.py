@@ -1740,6 +1740,49 @@ def test_a_run_with_nothing_to_prioritize_stops_the_loop_at_feedback(
     assert not (loop_dir / "mitigate").exists()
 
 
+def test_a_loop_whose_only_slice_is_the_inputs_unchanged_stops_before_fine_tuning(
+    tmp_path: Path, capsys
+) -> None:
+    """A microscopic search whose inputs fail only unchanged finds one region, the neutral state
+    (`ffade report`: nothing to rank). The shipped `rank: 1` feedback gave it priority high in
+    silence and the loop went on to fine-tune on the inputs unchanged; it stops at its feedback
+    stage now, in one line saying why, exit 2, its discovery kept. The discovery's stage line is
+    followed by what it found, as `ffade fit` says it (it said only where it ran)."""
+    corner = [-0.2, -0.06]  # off the grid: its inputs fail at the neutral state alone
+    target = {"name": "synthetic", "args": {"regions": [{0: corner, 1: corner, 2: corner}]}}
+    loop = stopping_loop(tmp_path, target)
+    config = yaml.safe_load(loop.read_text())
+    discover = yaml.safe_load(Path(config["discover"]).read_text())
+    discover["model"]["init_args"]["task"]["mode"] = "microscopic"
+    Path(config["discover"]).write_text(yaml.safe_dump(discover))
+    loop.write_text(yaml.safe_dump({**config, "slices": "regions"}))
+    assert main(["loop", "--config", str(loop)]) == 2
+    captured = capsys.readouterr()
+    loop_dir = tmp_path / "loops" / "version_0"
+    summary = json.loads((loop_dir / "discover" / "summary.json").read_text())
+    assert summary["failures"] > 0 and summary["failing_concept_states"] == 1
+    lines = captured.out.splitlines()
+    assert lines[1] == (
+        f"      evaluations: {summary['evaluations']}, failures: {summary['failures']} (in 1 "
+        "concept state)"
+    ), captured.out
+    assert lines[2].startswith("[2/5] feedback: ") and lines[3] == "      1 regions: 1 high"
+    region = yaml.safe_load((loop_dir / "discover" / "feedback.yaml").read_text())["regions"][0]
+    assert region["states"] == [[0, 0, 0]]  # the neutral state
+    assert captured.err.strip().splitlines()[-1] == (
+        f"ffade: error: {config['feedback']}: the one region it prioritizes, {region['id']} "
+        "(high), is the neutral state alone: its inputs fail unchanged, so a fine-tune on it "
+        "would train on unchanged inputs, which no concept change explains; the loop stops "
+        f"before fine-tuning (its discovery is kept in {loop_dir / 'discover'}); to search what "
+        "the concepts break, set model.init_args.task.only_passing_inputs: true in "
+        f"{config['discover']}"
+    )
+    record = json.loads((loop_dir / "loop.json").read_text())
+    assert record["stopped"] == {"stage": "feedback", "run": None, "status": "failed"}
+    assert (loop_dir / "discover" / "summary.json").is_file()
+    assert not (loop_dir / "mitigate").exists()
+
+
 def test_an_out_under_home_is_where_the_stages_write(tmp_path: Path, monkeypatch) -> None:
     """`out: ~/loops` made a folder named "~" in the current directory, while each stage's
     logger wrote under the home directory: the loop found "no summary.json" and stopped."""
