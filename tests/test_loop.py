@@ -21,7 +21,7 @@ import yaml
 from ffade_vision.rewards import Misclassification
 
 from ffade import loop as loop_module
-from ffade import registry
+from ffade import loop_feedback, registry
 from ffade.cli import main
 from ffade.feedback.from_file import feedback_from_file
 from ffade.gate.check import run_check
@@ -1424,7 +1424,7 @@ def test_ctrl_c_while_the_feedback_is_applied_stops_the_loop_naming_that_stage(
     def pressed_ctrl_c(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(loop_module, "feedback_from_file", pressed_ctrl_c)
+    monkeypatch.setattr(loop_feedback, "feedback_from_file", pressed_ctrl_c)
     loop = stopping_loop(tmp_path)
     assert main(["loop", "--config", str(loop)]) == 1
     stderr = capsys.readouterr().err
@@ -1601,7 +1601,7 @@ def test_sigterm_while_the_feedback_is_applied_stops_the_loop_as_ctrl_c_does(
         os.kill(os.getpid(), signal.SIGTERM)
         time.sleep(1)  # the handler runs here
 
-    monkeypatch.setattr(loop_module, "feedback_from_file", sigterm)
+    monkeypatch.setattr(loop_feedback, "feedback_from_file", sigterm)
     previous = signal.signal(signal.SIGTERM, killed)
     try:
         assert main(["loop", "--config", str(stopping_loop(tmp_path))]) == 1
