@@ -188,6 +188,7 @@ def _run_stages(
     first = _discover(config, loop_dir, say)
     record["discover"] = str(first)
     save("discovered")
+    say(_found(first))  # after the save, as the fix's numbers: closed, stopped at feedback
 
     record["feedback"] = str(prioritize(config, first, say))
     save("prioritized")
@@ -207,6 +208,7 @@ def _run_stages(
     second = _rediscover(config, loop_dir, first, mitigation["fixed_target"], say)
     record["rediscover"] = str(second)
     save("rediscovered")
+    say(_found(second))
 
     shift, record["retest"] = _report(config, loop_dir, first, second, fixed, say)
     record["report"] = str(loop_dir / "report" / "report.html")
@@ -314,6 +316,14 @@ def _run_status(run_dir: Path) -> str | None:
     if not (run_dir / SUMMARY_FILE).is_file():
         return None
     return read_summary(run_dir).get("status")
+
+
+def _found(run_dir: Path) -> str:
+    """A search's counts as ``ffade fit`` ends with them (its summary.json's), indented under its
+    stage line as the feedback's and the fix's are: the stage line alone said only where it ran."""
+    from ffade.run_endings import found_line
+
+    return f"      {found_line(read_summary(run_dir))}"
 
 
 def _numbers(m: dict[str, Any]) -> str:

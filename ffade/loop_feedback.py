@@ -12,10 +12,13 @@ from pathlib import Path
 from shlex import quote
 from typing import Any
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, print_line
 from ffade.feedback.from_file import feedback_from_file, nothing_to_review
+from ffade.feedback.priorities import RegionFeedback
+from ffade.feedback.unchanged import unchanged_answers, unchanged_note
 from ffade.loop_config import LoopConfig
 from ffade.shell_words import shell_path
+from ffade.summarize.start_failures import UNCHANGED_SLICE
 
 LOOP_SLICES_HINT = "set slices: regions in the loop config"
 """How a loop prioritizes regions where its run has no rule (``ffade feedback``: --slices)."""
@@ -49,7 +52,31 @@ def prioritize(config: LoopConfig, first: Path, say: Callable[[str], Any]) -> Pa
             f"{config.feedback}: no {feedback.slices[:-1]} of {first} has priority high, medium "
             f"or low ({found}, min_evaluations {config.min_evaluations}), so nothing is to fix"
         )
+    unchanged = unchanged_answers(feedback, first)
+    if unchanged and len(unchanged) == len(feedback.prioritized):  # the fine-tune would train on
+        raise FfadeError(_only_unchanged(config, first, unchanged, feedback.slices))  # unchanged
+    for entry in unchanged:  # beside slices a concept change explains: the fine-tune goes on
+        print_line(unchanged_note(entry, feedback.slices))
     return first / "feedback.yaml"
+
+
+def _only_unchanged(
+    config: LoopConfig, first: Path, unchanged: list[RegionFeedback], slices: str
+) -> str:
+    """Why the loop stops before fine-tuning where every slice it prioritized is the neutral
+    state alone, and how to search what the concepts break instead."""
+    ids = ", ".join(f"{entry.id} ({entry.priority})" for entry in unchanged)
+    which = (
+        f"the one {slices[:-1]} it prioritizes"
+        if len(unchanged) == 1
+        else f"every {slices[:-1]} it prioritizes"
+    )
+    discover = shell_path(config.discover)
+    return (
+        f"{config.feedback}: {which}, {ids}, is {UNCHANGED_SLICE}; the loop stops before "
+        f"fine-tuning (its discovery is kept in {shell_path(first)}); to search what the concepts "
+        f"break, set model.init_args.task.only_passing_inputs: true in {discover}"
+    )
 
 
 def _nothing_to_review(config: LoopConfig, first: Path) -> str:

@@ -89,6 +89,19 @@ def before_after(before: float | None, after: float | None, shares: bool = True)
     return " -> ".join(told_apart(before, after, decimals, show))
 
 
+def found_line(summary: dict[str, Any]) -> str:
+    """What a discovery found, from its summary.json alone: ``evaluations: N, failures: F (in S
+    concept states)``, as ``ffade fit`` ends and as ``ffade loop`` says under each search's stage
+    line (no log read: the loop goes on to the next stage)."""
+    from ffade.summarize.run_figures import counts_line
+
+    states = summary.get("failing_concept_states", "-")
+    return counts_line(
+        {"evaluations": 0, "failures": 0, **summary},
+        f" (in {states} concept state{'' if states == 1 else 's'})",
+    )
+
+
 def _discovery_ending(
     run_dir: Path,
     summary: dict[str, Any],
@@ -96,17 +109,10 @@ def _discovery_ending(
 ) -> str:
     from ffade.summarize.meaning import load_kept_landscape
     from ffade.summarize.rules import find_rules
-    from ffade.summarize.run_figures import counts_line, start_state
+    from ffade.summarize.run_figures import start_state
     from ffade.summarize.start_failures import failures_only_at_start
 
-    states = summary.get("failing_concept_states", "-")
-    lines = [
-        f"run: {shell_path(run_dir)}",  # quoted as the next: command is
-        counts_line(
-            {"evaluations": 0, "failures": 0, **summary},
-            f" (in {states} concept state{'' if states == 1 else 's'})",
-        ),
-    ]
+    lines = [f"run: {shell_path(run_dir)}", found_line(summary)]  # quoted as next: is
     reason = summary.get("stop_reason")
     if reason and reason != "budget spent":  # else a short count reads like a lost budget
         lines.append(f"stopped before the budget ({summary.get('budget', '-')}): {reason}")

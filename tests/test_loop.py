@@ -187,7 +187,7 @@ def test_the_loop_closes_with_where_each_stage_is_and_how_its_rules_shifted(smal
 @pytest.mark.slow  # runs every stage of the digits loop (small_loop)
 def test_stage_headers_quote_paths_so_they_paste_into_a_shell(small_loop) -> None:
     """The header "[5/5] report: A --compare B" left paths holding a space unquoted: pasted after
-    `ffade report`, the shell cut each in two."""
+    `ffade report`, the shell cut each in two. Each search's header is followed by its counts."""
     loop_dir, loop = small_loop
     config = yaml.safe_load(loop.read_text())
     stdout = (loop_dir.parent.parent / "stdout.txt").read_text()
@@ -203,6 +203,17 @@ def test_stage_headers_quote_paths_so_they_paste_into_a_shell(small_loop) -> Non
         [["[4/5]", "rediscover", "on", "the", "fixed", "model"], [second]],
         [["[5/5]", "report:", first, "--compare", second], [str(loop_dir / "report")]],
     ]
+    # each search's stage line is followed by what it found, as `ffade fit` ends: it said only
+    # where the search ran, while the feedback's and the fix's said their results
+    lines = stdout.splitlines()
+    for header, run in (("[1/5] ", first), ("[4/5] ", second)):
+        summary = json.loads((Path(run) / "summary.json").read_text())
+        after = lines[next(i for i, line in enumerate(lines) if line.startswith(header)) + 1]
+        states = summary["failing_concept_states"]
+        assert after == (
+            f"      evaluations: {summary['evaluations']}, failures: {summary['failures']} "
+            f"(in {states} concept state{'' if states == 1 else 's'})"
+        ), stdout
 
 
 @pytest.mark.slow  # runs every stage of the digits loop (small_loop)
@@ -1726,6 +1737,49 @@ def test_a_run_with_nothing_to_prioritize_stops_the_loop_at_feedback(
     assert notes == ([f"{said}: it has none"] if shipped else []), captured.err
     record = json.loads((loop_dir / "loop.json").read_text())
     assert record["stopped"] == {"stage": "feedback", "run": None, "status": "failed"}
+    assert not (loop_dir / "mitigate").exists()
+
+
+def test_a_loop_whose_only_slice_is_the_inputs_unchanged_stops_before_fine_tuning(
+    tmp_path: Path, capsys
+) -> None:
+    """A microscopic search whose inputs fail only unchanged finds one region, the neutral state
+    (`ffade report`: nothing to rank). The shipped `rank: 1` feedback gave it priority high in
+    silence and the loop went on to fine-tune on the inputs unchanged; it stops at its feedback
+    stage now, in one line saying why, exit 2, its discovery kept. The discovery's stage line is
+    followed by what it found, as `ffade fit` says it (it said only where it ran)."""
+    corner = [-0.2, -0.06]  # off the grid: its inputs fail at the neutral state alone
+    target = {"name": "synthetic", "args": {"regions": [{0: corner, 1: corner, 2: corner}]}}
+    loop = stopping_loop(tmp_path, target)
+    config = yaml.safe_load(loop.read_text())
+    discover = yaml.safe_load(Path(config["discover"]).read_text())
+    discover["model"]["init_args"]["task"]["mode"] = "microscopic"
+    Path(config["discover"]).write_text(yaml.safe_dump(discover))
+    loop.write_text(yaml.safe_dump({**config, "slices": "regions"}))
+    assert main(["loop", "--config", str(loop)]) == 2
+    captured = capsys.readouterr()
+    loop_dir = tmp_path / "loops" / "version_0"
+    summary = json.loads((loop_dir / "discover" / "summary.json").read_text())
+    assert summary["failures"] > 0 and summary["failing_concept_states"] == 1
+    lines = captured.out.splitlines()
+    assert lines[1] == (
+        f"      evaluations: {summary['evaluations']}, failures: {summary['failures']} (in 1 "
+        "concept state)"
+    ), captured.out
+    assert lines[2].startswith("[2/5] feedback: ") and lines[3] == "      1 regions: 1 high"
+    region = yaml.safe_load((loop_dir / "discover" / "feedback.yaml").read_text())["regions"][0]
+    assert region["states"] == [[0, 0, 0]]  # the neutral state
+    assert captured.err.strip().splitlines()[-1] == (
+        f"ffade: error: {config['feedback']}: the one region it prioritizes, {region['id']} "
+        "(high), is the neutral state alone: its inputs fail unchanged, so a fine-tune on it "
+        "would train on unchanged inputs, which no concept change explains; the loop stops "
+        f"before fine-tuning (its discovery is kept in {loop_dir / 'discover'}); to search what "
+        "the concepts break, set model.init_args.task.only_passing_inputs: true in "
+        f"{config['discover']}"
+    )
+    record = json.loads((loop_dir / "loop.json").read_text())
+    assert record["stopped"] == {"stage": "feedback", "run": None, "status": "failed"}
+    assert (loop_dir / "discover" / "summary.json").is_file()
     assert not (loop_dir / "mitigate").exists()
 
 

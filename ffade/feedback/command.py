@@ -18,7 +18,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from ffade.errors import FfadeError, OneLineParser, user_path
+from ffade.errors import FfadeError, OneLineParser, print_line, user_path
 from ffade.evaluation_log import log_problems, say_run_state
 from ffade.feedback.continuing import (
     AnswersFile,
@@ -39,6 +39,7 @@ from ffade.feedback.priorities import (
 )
 from ffade.feedback.review import review
 from ffade.feedback.terminal import AnswerInput, say
+from ffade.feedback.unchanged import unchanged_answers, unchanged_note
 from ffade.fix_command import fix_command
 from ffade.option_types import whole_number_from_0, whole_number_from_1
 from ffade.records import check_run_dir, read_summary
@@ -162,6 +163,8 @@ def _main(argv: list[str]) -> int:
                 "fine-tuner has nothing to fix)"
             )
             return 0
+        for entry in unchanged_answers(feedback, run_dir):  # as the interactive review notes it
+            print_line(unchanged_note(entry, feedback.slices))
         print(_saved(feedback, out, run_dir, summary, len(feedback.regions)))
         return 0
 
