@@ -144,10 +144,14 @@ class Feedback:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         data = asdict(self)
+        # what was ranked: a header saying "regions" over rules misnamed them
+        noun = "rule" if self.slices == "rules" else "region"
+        listed = " (listed under regions:)" if noun == "rule" else ""
         header = (
-            "# ffade feedback: priorities given to this run's failure regions.\n"
-            "# priority: high, medium or low asks `ffade fit` with a fine-tuner to fix the region\n"
-            "# (weighted 3:2:1); skip leaves it alone. states index the concepts' values below.\n"
+            f"# ffade feedback: priorities given to this run's failure {noun}s{listed}.\n"
+            "# priority: high, medium or low asks `ffade fit` with a fine-tuner to fix the "
+            f"{noun}\n# (weighted 3:2:1); skip leaves it alone. states index the concepts' values "
+            "below.\n"
         )
         text = header + yaml.dump(
             data, Dumper=_FlowListDumper, sort_keys=False, width=100, allow_unicode=True

@@ -37,7 +37,7 @@ from ffade.summarize.region_options import (  # noqa: F401 (re-exported: command
     region_arguments,
 )
 from ffade.summarize.value_sets import (  # format_value re-exported: others import it here
-    describe_set,
+    describe_subset,
     format_value,
 )
 
@@ -178,8 +178,9 @@ def find_regions(
 def describe_states(landscape: Landscape, states: np.ndarray) -> str:
     """The concept ranges a set of states spans, joined with "and".
 
-    Numeric concepts read ">= a", "<= b", "between a and b" or "= a"; discrete ones "= a" or
-    "in {a, b}". A concept whose whole grid is covered is left out; if all are, "anywhere" when
+    Numeric concepts read ">= a", "<= b", "between a and b" or "= a"; discrete ones (and numbers
+    with gaps) "= a", "in {a, b}" or, all values but one or a few, "!= c" or "not in {c, d}". A
+    concept whose whole grid is covered is left out; if all are, "anywhere" when
     the states are the whole grid, else "spread over the whole grid" and, where one concept's
     range holds clearly more of them than its share of the grid, where they concentrate.
     """
@@ -202,14 +203,14 @@ def describe_values(label: str, grid: list[Any], used: np.ndarray) -> str:
     if len(used) == 1:
         return f"{label} = {format_value(grid[used[0]])}"
     if not is_numeric(grid):
-        return describe_set(label, grid, used)
+        return describe_subset(label, grid, used)
     # by value, not index: a grid may be given unsorted, and "between" must hold for every grid
     # value in the range, so a gap in the range makes it a set
     chosen = [grid[i] for i in used]
     low, high = min(chosen), max(chosen)
     values = np.asarray(grid, dtype=float)  # 10^5 values: a Python loop took seconds per rule
     if len(chosen) < np.count_nonzero((values >= low) & (values <= high)):
-        return describe_set(label, grid, used)
+        return describe_subset(label, grid, used)
     if high == max(grid):
         return f"{label} >= {format_value(low)}"
     if low == min(grid):

@@ -133,7 +133,9 @@ def no_rule_reason(report: dict[str, Any], slices: str = "rules") -> str:
 
 def coverage_line(report: dict[str, Any], slices: str = "rules") -> str:
     """The closing line's account of the rules: what they cover and the top one, or why none;
-    ``slices``: the report's ``--slices``, which a reason need not suggest again."""
+    ``slices``: the report's ``--slices``, which a reason need not suggest again. A report on
+    regions with no rule tells its regions instead: "no failure rule found ...; lower the
+    threshold" said how to find rules to someone reading (or comparing) regions."""
     figures, rules = report["run_figures"], report["rules"]
     at = failing_criterion(report["threshold"], report["min_evaluations"])
     if not rules["failing_states"]:
@@ -144,6 +146,10 @@ def coverage_line(report: dict[str, Any], slices: str = "rules") -> str:
         return f"no failing state found ({at}): {why}"
     if not rules["rules"]:
         counted = counted_failing_states(rules["failing_states"], report)
+        if slices == "regions" and report["regions"]:  # read: how to find rules is noise here
+            found = report["regions"]
+            kinds = f"{len(found)} failure region{'s' * (len(found) > 1)}"
+            return f"the {counted} form {kinds}; top: {found[0]['description']}"
         return f"no failure rule found for the {counted}" + no_rule_reason(report, slices)
     outside, apart = _outside_edits(report)
     return (

@@ -5,6 +5,9 @@ value it holds: a report line thousands of values long. A set of more than :data
 values now reads as runs of neighbouring grid values (``0.2 to 0.35``: every grid value from
 0.2 to 0.35), and past :data:`MAX_PARTS` runs as the first of them and the count; report.json's
 ``allowed`` (rules) and ``states`` (regions) keep every value.
+
+A set that holds every value but one reads as its complement, ``gaussian_blur != 1``, not the
+five values around it; one that leaves out a few reads ``not in {...}`` where that is shorter.
 """
 
 from __future__ import annotations
@@ -35,13 +38,31 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def describe_set(label: str, grid: Sequence[Any], used: Sequence[int]) -> str:
+def describe_subset(label: str, grid: Sequence[Any], used: Sequence[int]) -> str:
+    """The grid values at indices ``used`` as a condition: ``label != v`` where they are all
+    but one (the quickstart read ``gaussian_blur in {0, 0.5, 1.5, 2, 2.5}`` for "blur is not
+    1"), ``label not in {...}`` where they leave out fewer than they hold and that reads
+    shorter, else ``label in {...}`` (:func:`describe_set`)."""
+    outside = np.ones(len(grid), dtype=bool)  # 10^5 values: no Python loop over the grid
+    outside[np.asarray(used, dtype=int)] = False
+    left_out = np.flatnonzero(outside)
+    if len(left_out) == 1:
+        return f"{label} != {format_value(grid[left_out[0]])}"
+    listed = describe_set(label, grid, used)
+    if not len(left_out) or len(left_out) >= len(used):
+        return listed
+    complement = describe_set(label, grid, left_out, "not in")
+    return complement if len(complement) < len(listed) else listed
+
+
+def describe_set(label: str, grid: Sequence[Any], used: Sequence[int], operator: str = "in") -> str:
     """``label in {...}`` for the grid values at indices ``used`` (numbers in order of size,
-    words in grid order), written short when there are more than :data:`MAX_LISTED`."""
+    words in grid order), written short when there are more than :data:`MAX_LISTED`;
+    ``operator`` ``"not in"`` for a set's complement."""
     if is_numeric(grid):
         chosen = sorted(grid[i] for i in used)
         if len(chosen) <= MAX_LISTED:
-            return f"{label} in {{{', '.join(format_value(v) for v in chosen)}}}"
+            return f"{label} {operator} {{{', '.join(format_value(v) for v in chosen)}}}"
         by_size = sorted(grid)
         rank = {value: position for position, value in enumerate(by_size)}
         ranks = np.asarray([rank[v] for v in chosen])
@@ -51,11 +72,11 @@ def describe_set(label: str, grid: Sequence[Any], used: Sequence[int]) -> str:
     else:
         parts = [format_value(grid[i]) for i in used]
         if len(parts) <= MAX_LISTED:
-            return f"{label} in {{{', '.join(parts)}}}"
+            return f"{label} {operator} {{{', '.join(parts)}}}"
         count = f"{len(parts)} values"
     if len(parts) <= MAX_PARTS:
-        return f"{label} in {{{', '.join(parts)}}}"
-    return f"{label} in {{{', '.join(parts[:MAX_PARTS])}, ... ({count})}}"
+        return f"{label} {operator} {{{', '.join(parts)}}}"
+    return f"{label} {operator} {{{', '.join(parts[:MAX_PARTS])}, ... ({count})}}"
 
 
 def _run(low: Any, high: Any, size: int) -> str:

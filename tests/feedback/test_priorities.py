@@ -26,7 +26,7 @@ severe first: (conditions, failing states); the 81 failures of the exhaustive ru
 
 def feedback_for(run: Path, regions: list[Region], priorities: list[str]) -> Feedback:
     landscape, _ = load_regions(run, slices="regions")
-    feedback = new_feedback(run, landscape, threshold=0.5, min_evaluations=1)
+    feedback = new_feedback(run, landscape, threshold=0.5, min_evaluations=1, slices="regions")
     for region, priority in zip(regions, priorities, strict=False):
         feedback.answer(RegionFeedback.of(region, priority, "test"))
     return feedback
@@ -82,6 +82,19 @@ def test_saved_feedback_reads_back_equal_with_one_state_per_line(
     assert "  - [5, 2, 6]\n" in text  # the island's one state, as a flow list
     assert "axis0: [0.0, 0.111, 0.222" in text
     assert not path.with_suffix(".yaml.tmp").exists()
+
+
+def test_a_file_ranking_rules_says_it_ranks_rules(run: Path, tmp_path: Path) -> None:
+    """feedback.yaml's header said "priorities given to this run's failure regions" over rules."""
+    landscape, rules = load_regions(run, threshold=0.5, min_evaluations=1, slices="rules")
+    feedback = new_feedback(run, landscape, threshold=0.5, min_evaluations=1, slices="rules")
+    feedback.answer(RegionFeedback.of(rules[0], "high", "test"))
+    text = feedback.save(tmp_path / "feedback.yaml").read_text()
+    assert text.startswith(
+        "# ffade feedback: priorities given to this run's failure rules (listed under regions:).\n"
+        "# priority: high, medium or low asks `ffade fit` with a fine-tuner to fix the rule\n"
+    )
+    assert read_feedback(tmp_path / "feedback.yaml") == feedback  # the header changes no key
 
 
 def test_region_states_gathers_members_once_in_first_seen_order() -> None:

@@ -156,8 +156,9 @@ def test_a_region_that_does_not_fill_its_ranges_says_so(make_run) -> None:
 
 def test_an_empty_grid_value_is_written_readably() -> None:
     """prompt_words' neutral value is "": rules read "style in {, thin}" before."""
-    grid = ["", "thin", "cursive"]
+    grid = ["", "thin", "cursive", "messy"]
     assert describe_values("style", grid, np.array([0, 1])) == 'style in {"", thin}'
+    assert describe_values("style", grid, np.array([1, 2, 3])) == 'style != ""'
     assert describe_values("style", grid, np.array([0])) == 'style = ""'
     assert describe_values("style", grid, np.array([2])) == "style = cursive"
 

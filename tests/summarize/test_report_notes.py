@@ -76,27 +76,32 @@ def test_at_threshold_one_the_report_says_why_no_rule_is_found(make_run, capsys)
     )
 
 
-def test_a_report_on_regions_does_not_suggest_reading_them(make_run, capsys) -> None:
-    """`ffade report RUN --slices regions --threshold 1` ended "...; lower the threshold, or read
-    the connected regions (--slices regions)": the option just typed. Its line keeps the rest,
-    as does the one below 100%; report.md, the same whatever --slices, keeps the suggestion."""
+def test_a_report_on_regions_tells_its_regions_not_how_to_find_rules(make_run, capsys) -> None:
+    """`ffade report RUN --slices regions --threshold 1` ended "no failure rule found ...; lower
+    the threshold", and so did a text loop's `ffade report FIRST --compare SECOND --slices
+    regions`: how to find rules, to someone reading regions. The line now tells the regions;
+    report.md, the same whatever --slices, keeps the reason and the suggestion."""
     run = make_run("run", {"x": [0, 1, 2, 3]}, lambda s: (50, 50 * (s[0] >= 2)))
-    capsys.readouterr()
-    assert main([str(run), "--slices", "regions", "--threshold", "1", "--no-tensorboard"]) == 0
-    assert capsys.readouterr().out.splitlines()[2] == (
-        "no failure rule found for the 2 concept states failing all their evaluations: at a "
-        "threshold of 100% none can be found, as the lower end of a failure rate's 95% CI never "
-        "reaches 100%; lower the threshold"
+    other = make_run("other", {"x": [0, 1, 2, 3]}, lambda s: (50, 50 * (s[0] == 3)))
+    regions = (
+        "the 2 concept states failing all their evaluations form 1 failure region; top: x >= 2: "
+        "100% failure (95% CI 96-100%), 100 evaluations"
     )
+    for compared in ([], ["--compare", str(other)]):
+        capsys.readouterr()
+        argv = [str(run), *compared, "--slices", "regions", "--threshold", "1", "--no-tensorboard"]
+        assert main(argv) == 0
+        assert capsys.readouterr().out.splitlines()[2] == regions
     assert any("read the connected regions (--slices regions)" in n for n in _md_notes(run))
     thin = make_run("thin", {"x": list(range(10))}, lambda s: (1, int(s[0] % 2 == 0)))
     capsys.readouterr()
     assert main([str(thin), "--slices", "regions", "--no-tensorboard"]) == 0
-    assert (
-        capsys.readouterr()
-        .out.splitlines()[2]
-        .endswith("as when failures are spread thin over many states; lower the threshold")
-    )
+    line = capsys.readouterr().out.splitlines()[2]
+    assert line.startswith("the 5 concept states failing at least 50% of their evaluations form 5 ")
+    assert "lower the threshold" not in line
+    capsys.readouterr()
+    assert main([str(thin), "--no-tensorboard"]) == 0  # reading rules, the reason helps
+    assert capsys.readouterr().out.splitlines()[2].endswith("or lower the threshold")
 
 
 def test_failures_spread_thin_are_told_why_no_rule_holds(make_run, capsys) -> None:
