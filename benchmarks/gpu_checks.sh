@@ -34,13 +34,17 @@ make them). Outputs go to $OUT (default ./gpu_checks); about 15 minutes at most.
 Without a CUDA GPU it says so in one line and exits 2, running no check.
 HELP
 }
-for arg in "$@"; do  # before anything is installed or checked
+# before anything is installed or checked; every word first, then the help: --help x showed
+# the help and exited 0, the word dropped as if taken, where ffade and the python benchmarks
+# refuse it
+for arg in "$@"; do
     case $arg in
-        -h | --help) usage; exit 0 ;;
+        -h | --help) ;;
         *) echo "gpu_checks.sh: error: unknown argument '$arg' (it takes none but --help)" >&2
             exit 2 ;;
     esac
 done
+[ $# -gt 0 ] && { usage; exit 0; }
 export PYTHONUNBUFFERED=1
 out=${OUT:-gpu_checks}
 made=$([ -e "$out" ] || echo 1)

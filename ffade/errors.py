@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 
 from ffade.greedy_words import swallowed_hint
 from ffade.loading_detail import loading_detail as loading_detail  # re-exported: plugins
+from ffade.misspelt_values import closest_option, misspelt_with_value
 from ffade.null_meanings import or_null
 from ffade.option_types import TAKES, example
 from ffade.option_types import failure_rate as failure_rate  # re-exported: plugins' scripts
@@ -165,6 +166,7 @@ class OneLineParser(CheckedParser):
         return f" (see {self.prog} --help)"
 
     def error(self, message: str) -> NoReturn:
+        message = misspelt_with_value(self, getattr(self, "_given", []), message)
         hint = self._did_you_mean(message)
         print(f"{self.speaker}: error: {message}{hint}{self.see_help()}", file=sys.stderr)
         raise SystemExit(2)
@@ -195,17 +197,13 @@ class OneLineParser(CheckedParser):
             return unnamed  # `ffade check suite.yaml`: the file without its --suite
         if not message.startswith(("unrecognized arguments: ", "the following arguments are")):
             return ""
-        import difflib
-
         for word in getattr(self, "_given", []):
             option = word.split("=")[0]
-            if option.startswith("--") and option not in known and len(option) > 2:
-                close = [o for o in known if o.startswith(option)][:1]  # --comp: abbreviated
-                close = close or difflib.get_close_matches(option, known, n=1)
-                if close:
-                    hint = f"(did you mean '{close[0]}'?)"
-                    refused = message.startswith("unrecognized")
-                    return f" {hint}" if refused else f"; unknown option '{option}' {hint}"
+            misspelt = option.startswith("--") and option not in known and len(option) > 2
+            if misspelt and (close := closest_option(option, known)):
+                hint = f"(did you mean '{close}'?)"
+                refused = message.startswith("unrecognized")
+                return f" {hint}" if refused else f"; unknown option '{option}' {hint}"
         return ""
 
     def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]

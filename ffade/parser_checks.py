@@ -49,34 +49,45 @@ class CheckedParser(argparse.ArgumentParser):
         --thresold``) read as taken, where ``ffade --help x`` is refused. The words are parsed
         without the help flag, and with nothing required (``--help`` alone needs no run folder);
         a value refused there still shows the help, as before."""
-        helps = {
-            o
-            for a in self._actions
-            if isinstance(a, argparse._HelpAction)
-            for o in a.option_strings
-        }
+        helps = help_options(self)
         if not helps.intersection(given):
             return
-        required = [action for action in self._actions if action.required]
-        for action in required:
-            action.required = False
-        self.error = _not_said  # type: ignore[method-assign]  # a refusal here: help wins
-        try:
-            rest = [word for word in given if word not in helps]
-            _, stray = argparse.ArgumentParser.parse_known_args(self, rest)
-        except _HelpWins:
-            return
-        finally:
-            del self.error
-            for action in required:
-                action.required = True
-        if stray:
+        stray = leftover_words(self, [word for word in given if word not in helps], True)
+        if stray:  # None: a value refused there, and the help wins
             self.error(f"unrecognized arguments: {' '.join(stray)}")
 
 
-class _HelpWins(Exception):
-    """A refusal met while looking for stray words beside ``--help``: the help is shown."""
+def help_options(parser: argparse.ArgumentParser) -> set[str]:
+    """The spellings of the parser's help flag (``-h``, ``--help``)."""
+    return {
+        o for a in parser._actions if isinstance(a, argparse._HelpAction) for o in a.option_strings
+    }
+
+
+def leftover_words(
+    parser: argparse.ArgumentParser, words: list[str], nothing_required: bool = False
+) -> list[str] | None:
+    """The words no option or argument of ``parser`` takes, or None where it refuses ``words``
+    (a value refused, an argument missing), all without a word said: a trial parse, for what an
+    error line should name. ``nothing_required``: as beside ``--help``, which needs no run
+    folder. ``words`` must hold no help flag (it would print the help and exit)."""
+    required = [action for action in parser._actions if action.required and nothing_required]
+    for action in required:
+        action.required = False
+    parser.error = _not_said  # type: ignore[method-assign]
+    try:
+        return argparse.ArgumentParser.parse_known_args(parser, words)[1]
+    except _Refused:
+        return None
+    finally:
+        del parser.error
+        for action in required:
+            action.required = True
+
+
+class _Refused(Exception):
+    """A refusal met in a trial parse (:func:`leftover_words`): not said, not exited."""
 
 
 def _not_said(message: str) -> NoReturn:
-    raise _HelpWins(message)
+    raise _Refused(message)

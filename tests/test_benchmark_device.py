@@ -133,12 +133,18 @@ def test_gpu_checks_help_says_what_it_runs(tmp_path, flag: str) -> None:
     assert not out.exists()
 
 
-def test_gpu_checks_unknown_argument_is_one_line(tmp_path) -> None:
+@pytest.mark.parametrize(
+    ("args", "word"), [(["--quick"], "--quick"), (["--help", "x"], "x"), (["-h", "-h", "x"], "x")]
+)
+def test_gpu_checks_unknown_argument_is_one_line(tmp_path, args: list[str], word: str) -> None:
+    """``--help x`` printed the help and exited 0, ``x`` dropped as if taken, where ffade and
+    the python benchmarks refuse a stray word beside --help; refused before any GPU work (no
+    install, no CUDA check: nothing under OUT)."""
     out = tmp_path / "out"
-    result = gpu_checks("--quick", out=out)
+    result = gpu_checks(*args, out=out)
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
-        "gpu_checks.sh: error: unknown argument '--quick' (it takes none but --help)"
+        f"gpu_checks.sh: error: unknown argument '{word}' (it takes none but --help)"
     ]
     assert not out.exists()

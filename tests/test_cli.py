@@ -913,8 +913,8 @@ def test_a_config_named_with_a_leading_dash_gets_how_to_write_it(
     ("command_line", "expected"),
     [
         (
-            ["report", "--thresold", "0.3", "runs/x"],
-            "ffade: error: unrecognized arguments: --thresold runs/x (did you mean "
+            ["report", "--thresold", "0.3", "runs/x"],  # 0.3 named, not runs/x: its value
+            "ffade: error: unrecognized arguments: --thresold 0.3 (did you mean "
             "'--threshold'?) (see ffade report --help)",
         ),
         (

@@ -16,10 +16,14 @@ def report_like() -> OneLineParser:
 
 
 @pytest.mark.parametrize(
-    "args",
-    [["--help", "--thresold"], ["--help", "--thresold", "0.5"], ["runs/x", "-h", "--thresold"]],
+    ("args", "named"),
+    [
+        (["--help", "--thresold"], "--thresold"),
+        (["--help", "--thresold", "0.5"], "--thresold 0.5"),  # 0.5 its value: no folder needed
+        (["runs/x", "-h", "--thresold"], "--thresold"),
+    ],
 )
-def test_a_misspelt_option_beside_help_is_refused(capsys, args) -> None:
+def test_a_misspelt_option_beside_help_is_refused(capsys, args, named) -> None:
     """``ffade report --help --thresold`` printed the help, exit 0, the typo unseen (the run
     folder missing too: nothing is required beside --help)."""
     with pytest.raises(SystemExit) as exited:
@@ -28,7 +32,7 @@ def test_a_misspelt_option_beside_help_is_refused(capsys, args) -> None:
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.splitlines() == [
-        "ffade: error: unrecognized arguments: --thresold (did you mean '--threshold'?) "
+        f"ffade: error: unrecognized arguments: {named} (did you mean '--threshold'?) "
         "(see ffade report --help)"
     ]
 

@@ -192,6 +192,22 @@ def test_a_fine_tuners_bar_on_a_terminal_says_its_epoch_from_its_first_render(
     assert renders[0].startswith("Epoch 0: ") and renders[-1].startswith("Epoch 1: 100%")
 
 
+def test_a_searchs_bar_on_a_terminal_shows_its_budget_from_its_first_render(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The t2i quickstart's bar first drew 'evaluations: 0/?' on a terminal, standing while the
+    explorer evaluated its coverage probes, before the epoch's start gave it the budget."""
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    explorer = RandomExplorer(task=synthetic_spec(), budget=64, num_envs=16)
+    discover(explorer, tmp_path, progress=True)
+    monkeypatch.undo()
+    renders = [r.strip() for r in terminal.getvalue().replace("\n", "\r").split("\r")]
+    renders = [r for r in renders if r]
+    assert renders[0].startswith("evaluations:   0%|") and "| 0/64 [" in renders[0], renders[:3]
+    assert not [r for r in renders if "/?" in r], renders[:3]
+
+
 class Utf8Log(io.StringIO):
     """A log file as ``> out.txt`` opens it under a UTF-8 locale, where tqdm draws Unicode
     blocks unless told otherwise (a StringIO names no encoding, so tqdm draws ASCII there)."""

@@ -385,5 +385,5 @@ def main(args: argparse.Namespace) -> int:
     cases = f"{len(suite.cases)} case{'' if len(suite.cases) == 1 else 's'}"
     to = args.to.rstrip("/") or args.to  # as typed (./-s.yaml), but out.yaml/ is out.yaml
     print(f"{cases}, {pairs} pairs -> {shell_path(to)}", file=sys.stdout)
-    print(export_next(shell_path(to), suite.cases), file=sys.stdout)
+    print(export_next(shell_path(to), suite.cases, args.run_dir), file=sys.stdout)
     return 0
