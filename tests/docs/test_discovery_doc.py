@@ -76,6 +76,22 @@ def test_the_limits_the_doc_names() -> None:
     assert MAX_UNCHECKED_ENVS == 2**16 and "past 65,536, such a `num_envs`" in doc
 
 
+def test_scale_says_how_far_back_a_ctrl_c_resume_goes() -> None:
+    """docs/scale.md said a data-parallel run Ctrl-C stopped resumes "up to 10 steps back", but a
+    step's save is skipped while the last one was slow: on a long search, its case, further."""
+    doc = flat(SCALE)
+    assert "up to 10 steps back" not in doc
+    assert "10 steps back at most where saves are cheap; further where a save is slow" in doc
+    now = [0.0]
+    saver = LastCheckpoint(clock=lambda: now[0])
+    assert saver.every_n_steps == 10
+    saver._last_end, saver._last_cost = 0.0, 1.0  # a save of a second ended at 0 s
+    now[0] = 10.0  # 10 s later (10 steps of a second): 1 s is over 5% of that, so no save
+    assert not saver.due()
+    saver._last_cost = 0.1  # a cheap save: every 10 steps, however soon
+    assert saver.due()
+
+
 SUMMARY_TIMES = ("wall_seconds", "model_seconds", "concept_seconds")
 
 
