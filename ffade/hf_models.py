@@ -17,6 +17,7 @@ from typing import Any
 
 from ffade.errors import PluginError
 from ffade.shell_words import shell_path
+from ffade.written import as_written
 
 CONFIG_FILES = ("config.json", "adapter_config.json")
 """What a model directory holds at least one of: a model's config, or a LoRA adapter's."""
@@ -115,6 +116,33 @@ def check_trained_head(info: dict[str, Any], model: str, plugin: str, task: str)
             f"its weights are not in the checkpoint and would be random ({', '.join(missing[:3])}"
             f"{more}); give a model fine-tuned for {task}"
         )
+
+
+def label_columns(names: list[str], labels: Any, plugin: str, example: str) -> list[int]:
+    """For each dataset class (``labels``, in reference order), the index of the model's label
+    ``names`` entry of that name, case aside; every model output in order when ``labels`` is None.
+
+    One for ``hf_pipeline`` and ``hf_image_pipeline``: a string would be read as its letters and
+    a repeat would make two dataset classes one, so both are refused in one line (``example``
+    shows a list, ``[cat, dog]``). Names are compared as text: YAML reads ``labels: [0, 1]`` as
+    numbers, which a model labelled "0", "1" must still match.
+    """
+    if labels is None:
+        return list(range(len(names)))
+    listed = isinstance(labels, list | tuple)
+    if not listed or len({str(x).lower() for x in labels}) != len(labels):
+        raise PluginError(
+            f"target '{plugin}': labels must be a list of distinct names, e.g. {example}; "
+            f"got {as_written(labels)}"
+        )
+    lowered = [n.lower() for n in names]
+    missing = [label for label in labels if str(label).lower() not in lowered]
+    if missing:
+        raise PluginError(
+            f"target '{plugin}': labels: {str(missing[0])!r} is not one of the model's labels "
+            f"({', '.join(names[:20])}{', ...' if len(names) > 20 else ''})"
+        )
+    return [lowered.index(str(label).lower()) for label in labels]
 
 
 @contextmanager

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import torch
 
 from ffade.errors import FfadeError, PluginError, as_written, loading_detail
-from ffade.hf_models import check_model_path, check_tokenizer, check_trained_head
+from ffade.hf_models import check_model_path, check_tokenizer, check_trained_head, label_columns
 from ffade.plugin_api import Target, load_weights
 from ffade.plugin_checks import check_class_references
 from ffade.shown_numbers import share
@@ -138,33 +138,14 @@ class HFTextPipeline(Target):
         self.net.to(self.device).eval()
         self.positions = model_positions(self.net)  # no more is read: see targets._reads
         self.input_tokens = tokens_read(max_input_tokens, self.positions)
-        self.columns = self._columns(labels)
+        names = [str(self.net.config.id2label[i]) for i in range(self.net.config.num_labels)]
+        self.columns = label_columns(names, labels, NAME, "[negative, positive]")
         # trainable (docs/plugins.md, Trainable targets): ffade.mitigate.ClassifierFineTuner
         # trains model(preprocess(texts)), the log-probabilities predict gives, with gradients;
         # a model with tensors outside its modules is searched, but not trainable here
         self.model = ClassScores(self.net, self.columns) if _modules_only(self.net) else self.net
         if isinstance(self.model, ClassScores):
             self.preprocess = self._tokenize
-
-    def _columns(self, labels: Sequence[str] | None) -> list[int]:
-        """For each dataset label, the model's class index with that name."""
-        names = [str(self.net.config.id2label[i]) for i in range(self.net.config.num_labels)]
-        if labels is None:
-            return list(range(len(names)))
-        listed = isinstance(labels, list | tuple)
-        if not listed or len({str(x).lower() for x in labels}) != len(labels):
-            raise PluginError(  # a string read as its letters; a repeat made two classes one
-                f"target '{NAME}': labels must be a list of distinct names, e.g. "
-                f"[negative, positive]; got {as_written(labels)}"
-            )
-        lowered = [n.lower() for n in names]
-        missing = [label for label in labels if str(label).lower() not in lowered]
-        if missing:
-            raise PluginError(
-                f"target '{NAME}': labels: {missing[0]!r} is not one of the model's labels "
-                f"({', '.join(names)})"
-            )
-        return [lowered.index(str(label).lower()) for label in labels]
 
     @property
     def pipeline(self) -> Any:

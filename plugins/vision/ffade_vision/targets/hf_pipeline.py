@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from ffade.errors import PluginError, loading_detail
-from ffade.hf_models import check_model_path, check_trained_head
+from ffade.hf_models import check_model_path, check_trained_head, label_columns
 from ffade.plugin_api import load_weights
 from ffade_vision._lazy import F
 from ffade_vision.targets._base import ImageClassifier
@@ -104,8 +104,10 @@ class HFImagePipeline(ImageClassifier):
             )
         network, processor = _load(model, local_files_only)
         names = [str(network.config.id2label[i]) for i in range(network.config.num_labels)]
-        self.categories = names if labels is None else list(labels)
-        wrapped = _Logits(network, _columns(names, labels))
+        columns = label_columns(names, labels, NAME, "[cat, dog]")  # labels: 5 is one line
+        # as text: YAML's `labels: [0, 1]` are numbers, which a caption's join met mid-search
+        self.categories = names if labels is None else [str(label) for label in labels]
+        wrapped = _Logits(network, columns)
         if weights is not None:
             load_weights(wrapped, weights, NAME)
         mean, std, self.flip_channels = _pixel_scaling(processor, network.config.num_channels)
@@ -191,26 +193,6 @@ def _pixel_scaling(processor: Any, channels: int) -> tuple[list[float], list[flo
         mean = [(m - offset) / scale for m in mean]
         std = [s / scale for s in std]
     return mean, std, bool(getattr(processor, "do_flip_channel_order", False))
-
-
-def _columns(names: list[str], labels: Sequence[str] | None) -> list[int]:
-    """For each dataset class, the model's output index with that name."""
-    if labels is None:
-        return list(range(len(names)))
-    listed = isinstance(labels, list | tuple)
-    if not listed or len({str(x).lower() for x in labels}) != len(labels):
-        raise PluginError(  # a string read as its letters; a repeat made two classes one
-            f"target '{NAME}': labels must be a list of distinct names, e.g. [cat, dog]; "
-            f"got {labels!r}"
-        )
-    lowered = [n.lower() for n in names]
-    missing = [label for label in labels if str(label).lower() not in lowered]
-    if missing:
-        raise PluginError(
-            f"target '{NAME}': labels: {missing[0]!r} is not one of the model's labels "
-            f"({', '.join(names[:20])}{', ...' if len(names) > 20 else ''})"
-        )
-    return [lowered.index(str(label).lower()) for label in labels]
 
 
 Step = tuple[str, tuple[int, ...]]

@@ -105,6 +105,24 @@ def test_a_class_past_the_listed_labels_is_refused_up_front(tiny_vit: Path) -> N
     HFImagePipeline(str(tiny_vit)).check_references([9])
 
 
+def test_labels_given_as_numbers_name_a_model_labelled_with_numbers(
+    tiny_vit: Path, tmp_path: Path
+) -> None:
+    """A digits model labelled "0".."9" takes YAML's ``labels: [3, 1]``, numbers: the run
+    found them, then ended in a TypeError traceback at its first failure's caption."""
+    import json
+
+    shutil.copytree(tiny_vit, tmp_path / "vit")
+    config = json.loads((tmp_path / "vit" / "config.json").read_text())
+    config["id2label"] = {str(i): str(i) for i in range(10)}
+    config["label2id"] = {str(i): i for i in range(10)}
+    (tmp_path / "vit" / "config.json").write_text(json.dumps(config))
+    target = HFImagePipeline(str(tmp_path / "vit"), labels=[3, 1])
+    assert target.describe_references([1, 0]) == ["1", "3"]
+    with pytest.raises(PluginError, match=r"labels must be a list of distinct names.*got 5$"):
+        HFImagePipeline(str(tmp_path / "vit"), labels=5)  # was TypeError: not iterable
+
+
 def test_weights_take_the_models_own_state_dict_or_a_fine_tunes(
     tiny_vit: Path, tmp_path: Path
 ) -> None:
