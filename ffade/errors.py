@@ -166,8 +166,8 @@ class OneLineParser(CheckedParser):
         return f" (see {self.prog} --help)"
 
     def error(self, message: str) -> NoReturn:
-        message = misspelt_with_value(self, getattr(self, "_given", []), message)
-        hint = self._did_you_mean(message)
+        message, lacking = misspelt_with_value(self, getattr(self, "_given", []), message)
+        hint = self._did_you_mean(message) + (f"; {lacking}" if lacking else "")
         print(f"{self.speaker}: error: {message}{hint}{self.see_help()}", file=sys.stderr)
         raise SystemExit(2)
 

@@ -46,7 +46,6 @@ def test_the_misspelt_option_is_named_with_its_value(capsys, args, named) -> Non
 @pytest.mark.parametrize(
     ("args", "named"),
     [  # no one reading is clear: the words argparse left over, as it said them
-        (["--thresold", "0.5"], "--thresold (did you mean '--threshold'?)"),  # no run folder
         (["--thresold", "x", "runs/x"], "--thresold runs/x (did you mean '--threshold'?)"),
         (["--htm", "runs/x", "runs/y"], "--htm runs/y (did you mean '--html'?)"),  # takes none
         (
@@ -57,3 +56,17 @@ def test_the_misspelt_option_is_named_with_its_value(capsys, args, named) -> Non
 )
 def test_where_the_value_is_unclear_the_line_is_argparse_s(capsys, args, named) -> None:
     assert refusal(capsys, args) == named
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--thresold", "0.5"], ["--html", "--thresold", "0.5"], ["--thresold", "0.5", "--html"]],
+)
+def test_a_line_that_lacks_the_run_folder_too_says_both(capsys, args) -> None:
+    """``ffade report --thresold 0.5`` said "unrecognized arguments: --thresold (did you mean
+    '--threshold'?)", as if 0.5 were the run folder; respelt, the line was refused again for the
+    folder. One line says both: the option with its value, and the folder still required."""
+    assert refusal(capsys, args) == (
+        "--thresold 0.5 (did you mean '--threshold'?); "
+        "the following arguments are required: run_dir"
+    )
