@@ -24,7 +24,7 @@ from ffade.null_meanings import or_null
 from ffade.option_types import TAKES, example
 from ffade.option_types import failure_rate as failure_rate  # re-exported: plugins' scripts
 from ffade.option_types import whole_number_from_1 as whole_number_from_1
-from ffade.option_words import unnamed_value_hint
+from ffade.option_words import flag_given_a_value, unnamed_value_hint
 from ffade.parser_checks import CheckedParser
 from ffade.plugin_names import plugin_label
 from ffade.shell_words import backslash_hint
@@ -166,6 +166,7 @@ class OneLineParser(CheckedParser):
         return f" (see {self.prog} --help)"
 
     def error(self, message: str) -> NoReturn:
+        message = flag_given_a_value(message, getattr(self, "_given", []))  # --quick=1
         message, lacking = misspelt_with_value(self, getattr(self, "_given", []), message)
         hint = self._did_you_mean(message) + (f"; {lacking}" if lacking else "")
         print(f"{self.speaker}: error: {message}{hint}{self.see_help()}", file=sys.stderr)

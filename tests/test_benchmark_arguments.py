@@ -521,6 +521,16 @@ def test_a_budget_of_no_evaluation_is_refused_before_the_sweep_with_a_value_that
             "target_speed.py: error: argument --device: device 'bogus' is not a device; e.g. "
             "cpu, cuda, cuda:1",
         ),
+        (  # argparse: "argument --quick: ignored explicit argument '1'", naming no fix
+            ["scaling.py", "--quick=1"],
+            "scaling.py: error: argument --quick takes no value, got --quick=1; write --quick "
+            "alone, or leave it out",
+        ),
+        (
+            ["discovery.py", "--large=yes"],
+            "discovery.py: error: argument --large takes no value, got --large=yes; write "
+            "--large alone, or leave it out",
+        ),
         (
             ["target_speed.py", "--targets", "resnet"],
             "target_speed.py: error: argument --targets: invalid choice: 'resnet' (choose from "
