@@ -201,10 +201,12 @@ class OneLineParser(CheckedParser):
         for word in getattr(self, "_given", []):
             option = word.split("=")[0]
             misspelt = option.startswith("--") and option not in known and len(option) > 2
+            refused = message.startswith("unrecognized")  # which names it; "required" does not
             if misspelt and (close := closest_option(option, known)):
                 hint = f"(did you mean '{close}'?)"
-                refused = message.startswith("unrecognized")
                 return f" {hint}" if refused else f"; unknown option '{option}' {hint}"
+            if misspelt and not refused:  # `ffade report --foo` said only "required: RUN_DIR"
+                return f"; unknown option '{option}'"
         return ""
 
     def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]

@@ -60,9 +60,16 @@ def misspelt_with_value(
     return message, ""
 
 
+SPELLING_CUTOFF = 0.7
+"""How alike a misspelt option and the one suggested must be (difflib's ratio): at its default,
+0.6, ``ffade export --max-regions`` (feedback's option) was asked "did you mean
+'--min-evaluations'?" and ``ffade report --html`` "did you mean '--help'?"; typos score 0.8 and
+more (``--sed``: ``--seeds`` 0.83, ``--thresold``: ``--threshold`` 0.95)."""
+
+
 def closest_option(option: str, known: Sequence[str]) -> str | None:
     """The option meant by ``option``: the first that it begins (``--comp``: ``--compare``,
     shortened), else the closest in spelling (``--thresold``: ``--threshold``), else None."""
     close = [o for o in known if o.startswith(option)][:1]
-    close = close or difflib.get_close_matches(option, known, n=1)
+    close = close or difflib.get_close_matches(option, known, n=1, cutoff=SPELLING_CUTOFF)
     return close[0] if close else None
