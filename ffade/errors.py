@@ -24,7 +24,7 @@ from ffade.null_meanings import or_null
 from ffade.option_types import TAKES, example
 from ffade.option_types import failure_rate as failure_rate  # re-exported: plugins' scripts
 from ffade.option_types import whole_number_from_1 as whole_number_from_1
-from ffade.option_words import unnamed_value_hint
+from ffade.option_words import flag_given_a_value, unnamed_value_hint
 from ffade.parser_checks import CheckedParser
 from ffade.plugin_names import plugin_label
 from ffade.shell_words import backslash_hint
@@ -166,8 +166,9 @@ class OneLineParser(CheckedParser):
         return f" (see {self.prog} --help)"
 
     def error(self, message: str) -> NoReturn:
-        message = misspelt_with_value(self, getattr(self, "_given", []), message)
-        hint = self._did_you_mean(message)
+        message = flag_given_a_value(message, getattr(self, "_given", []))  # --quick=1
+        message, lacking = misspelt_with_value(self, getattr(self, "_given", []), message)
+        hint = self._did_you_mean(message) + (f"; {lacking}" if lacking else "")
         print(f"{self.speaker}: error: {message}{hint}{self.see_help()}", file=sys.stderr)
         raise SystemExit(2)
 
@@ -200,10 +201,12 @@ class OneLineParser(CheckedParser):
         for word in getattr(self, "_given", []):
             option = word.split("=")[0]
             misspelt = option.startswith("--") and option not in known and len(option) > 2
+            refused = message.startswith("unrecognized")  # which names it; "required" does not
             if misspelt and (close := closest_option(option, known)):
                 hint = f"(did you mean '{close}'?)"
-                refused = message.startswith("unrecognized")
                 return f" {hint}" if refused else f"; unknown option '{option}' {hint}"
+            if misspelt and not refused:  # `ffade report --foo` said only "required: RUN_DIR"
+                return f"; unknown option '{option}'"
         return ""
 
     def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from ffade.config_files import check_config_files
 from ffade.errors import FfadeError
 from ffade.model_classes import (
     PLUGIN_CLASSES,
@@ -47,7 +48,7 @@ def other_command_config(args: list[str]) -> str | None:
         try:
             data = read_yaml(path, "")
         except FfadeError:
-            continue  # a broken or missing file is refused once the help is shown
+            continue  # a broken or missing file is refused next, in its own line
         keys = [key for key in data if key not in FIT_KEYS] if isinstance(data, dict) else []
         if other := next((key for key in keys if key in OTHER_FILES), None):
             return f"--config {path}: unknown key '{other}'{OTHER_FILES[other]}"
@@ -67,6 +68,8 @@ def fit_help(args: list[str] | None = None) -> str:
         raise FfadeError(NO_MODEL_CLASS)
     if other_file := other_command_config(args or []):  # its run would refuse it, in this line
         raise FfadeError(other_file)
+    # a missing or broken --config: its line alone, not the DQN's help and then the line
+    check_config_files(args or [], model_class_paths())
     named = named_class(args or [])
     chosen, path = resolved(named) if named is not None else (None, "")
     if named is not None and chosen is None:  # not the DQN's help first, then this line

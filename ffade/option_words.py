@@ -1,13 +1,15 @@
-"""Why a command missed a required option the user did type a value for: the value came alone.
+"""Why a command refused an option's words: a value that came alone, or one a flag cannot take.
 
 ``ffade check suite.yaml`` (as ``ffade report RUN`` takes its run) and ``ffade loop loop.yaml``
 gave the file without its option, and argparse said only ``the following arguments are
-required: --suite``, which reads as if nothing had been given.
+required: --suite``, which reads as if nothing had been given. ``--quick=1`` gave a value to an
+option that takes none, and argparse said "ignored explicit argument '1'", though it refused it.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
 from collections.abc import Sequence
 
@@ -50,3 +52,24 @@ def _unclaimed_words(parser: argparse.ArgumentParser, given: Sequence[str]) -> l
             words.append(word)
     positionals = sum(1 for a in parser._actions if not a.option_strings and a.nargs is None)
     return words[positionals:]
+
+
+FLAG_VALUE = re.compile(r"argument (\S+): ignored explicit argument '(.*)'", re.DOTALL)
+"""argparse's line for ``--quick=1``, an option that takes no value given one."""
+
+
+def flag_given_a_value(message: str, given: Sequence[str]) -> str:
+    """``argument --quick takes no value, got --quick=1; write --quick alone, or leave it out``
+    for argparse's ``argument --quick: ignored explicit argument '1'``, which named no fix and
+    read as if the run went on without the value; ``message`` as it was otherwise. The option
+    is named as typed (``-q`` or ``--quick``)."""
+    match = FLAG_VALUE.fullmatch(message)
+    if match is None:
+        return message
+    names, value = match.group(1).split("/"), match.group(2)
+    typed = [name for name in names if any(word.startswith(f"{name}=") for word in given)]
+    name = (typed or names)[-1]
+    return (
+        f"argument {name} takes no value, got {shlex.quote(f'{name}={value}')}; write {name} "
+        "alone, or leave it out"
+    )

@@ -71,14 +71,23 @@ def leftover_words(
     (a value refused, an argument missing), all without a word said: a trial parse, for what an
     error line should name. ``nothing_required``: as beside ``--help``, which needs no run
     folder. ``words`` must hold no help flag (it would print the help and exit)."""
+    left = trial_parse(parser, words, nothing_required)
+    return None if isinstance(left, str) else left
+
+
+def trial_parse(
+    parser: argparse.ArgumentParser, words: list[str], nothing_required: bool = False
+) -> list[str] | str:
+    """:func:`leftover_words`, with argparse's refusal in place of None: what it would have
+    said (``the following arguments are required: RUN_DIR``), for a line that adds to it."""
     required = [action for action in parser._actions if action.required and nothing_required]
     for action in required:
         action.required = False
     parser.error = _not_said  # type: ignore[method-assign]
     try:
         return argparse.ArgumentParser.parse_known_args(parser, words)[1]
-    except _Refused:
-        return None
+    except _Refused as refusal:
+        return str(refusal)
     finally:
         del parser.error
         for action in required:

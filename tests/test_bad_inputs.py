@@ -754,8 +754,8 @@ FRAGMENTS = {
     "reward_clip_zero": "model.init_args.reward_clip must be above 0, or null (no clipping), "
     "got 0.0",
     "learning_starts_over": "model.init_args.learning_starts (100) must be below the budget (40), "
-    "or the agent never makes a gradient update; lower it, or leave it out (default: 64, or half "
-    "the budget when that is fewer)",
+    "or the agent never makes a gradient update; give --model.init_args.learning_starts null for "
+    "the default (20 here: 64, or half the budget when that is fewer), or a number below 40",
     "epsilon_over": "model.init_args.epsilon must be in [0, 1], got 1.5",
     "target_reads_texts": "target 'tiny_news_bart' reads texts, but the task's inputs are dict: "
     "choose a text dataset",

@@ -314,7 +314,12 @@ def test_a_t2i_budget_under_learning_starts_is_refused_before_generating(
     benchmark, monkeypatch, capsys
 ) -> None:
     """--task t2i --budget-fraction 0.001 generated the check's images, printed "budget 19 images
-    (0%)", then refused model.init_args.learning_starts, a key the benchmark has no option for."""
+    (0%)", then refused model.init_args.learning_starts, a key the benchmark has no option for.
+    The shipped quickstart now leaves learning_starts to its default (half a small budget), so
+    this is a config that sets it, as the quickstart did."""
+    quickstart = benchmark.t2i_arguments()
+    assert "learning_starts" not in quickstart  # small budgets learn: nothing to refuse
+    monkeypatch.setattr(benchmark, "t2i_arguments", lambda: {**quickstart, "learning_starts": 64})
     line = refused(benchmark, monkeypatch, capsys, "--task", "t2i", "--budget-fraction", "0.001")
     assert line == (
         "discovery.py: error: --budget-fraction 0.001 is 19 of the 19200 (prompt, state) pairs, no "
@@ -520,6 +525,16 @@ def test_a_budget_of_no_evaluation_is_refused_before_the_sweep_with_a_value_that
             ["target_speed.py", "--device", "bogus"],
             "target_speed.py: error: argument --device: device 'bogus' is not a device; e.g. "
             "cpu, cuda, cuda:1",
+        ),
+        (  # argparse: "argument --quick: ignored explicit argument '1'", naming no fix
+            ["scaling.py", "--quick=1"],
+            "scaling.py: error: argument --quick takes no value, got --quick=1; write --quick "
+            "alone, or leave it out",
+        ),
+        (
+            ["discovery.py", "--large=yes"],
+            "discovery.py: error: argument --large takes no value, got --large=yes; write "
+            "--large alone, or leave it out",
         ),
         (
             ["target_speed.py", "--targets", "resnet"],

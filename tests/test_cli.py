@@ -917,6 +917,11 @@ def test_a_config_named_with_a_leading_dash_gets_how_to_write_it(
             "ffade: error: unrecognized arguments: --thresold 0.3 (did you mean "
             "'--threshold'?) (see ffade report --help)",
         ),
+        (  # no run folder either: both said, the value with its option
+            ["report", "--thresold", "0.5"],
+            "ffade: error: unrecognized arguments: --thresold 0.5 (did you mean '--threshold'?); "
+            "the following arguments are required: RUN_DIR (see ffade report --help)",
+        ),
         (
             ["check", "--suite", "s.yaml", "--junti=check.xml"],
             "ffade: error: unrecognized arguments: --junti=check.xml (did you mean '--junit'?) "

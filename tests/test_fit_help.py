@@ -231,3 +231,27 @@ def test_another_commands_config_with_help_gets_its_one_line(
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1, err
     assert err.startswith(f"ffade: error: --config {path}: unknown key ") and line in err, err
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["--config", "nosuch.yaml", "--help"], "--config nosuch.yaml: file not found"),
+        (["-c", "nosuch.yaml", "-h"], "--config nosuch.yaml: file not found"),
+        (["--config", "empty.yaml", "--help"], "--config empty.yaml: the file is empty; "),
+    ],
+    ids=["missing", "short-options", "empty"],
+)
+def test_a_missing_or_broken_config_with_help_gets_its_one_line_alone(
+    tmp_path, monkeypatch, args: list[str], line: str, capsys
+) -> None:
+    """``ffade fit --config nosuch.yaml --help`` printed the DQN's whole help (the class a
+    missing file cannot name), then "file not found": the line alone now, exit 2."""
+    from ffade.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty.yaml").write_text("\n")
+    assert main(["fit", *args]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1, err
+    assert err.startswith(f"ffade: error: {line}"), err

@@ -55,3 +55,28 @@ def test_nothing_unclaimed_adds_no_hint(capsys, args: list[str]) -> None:
     err = capsys.readouterr().err
     assert "without its option" not in err
     assert "the following arguments are required" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["feedback", "runs/x", "--no-examples=1"],
+            "argument --no-examples takes no value, got --no-examples=1; write --no-examples "
+            "alone, or leave it out (see ffade feedback --help)",
+        ),
+        (
+            ["feedback", "runs/x", "--redo=a b"],
+            "argument --redo takes no value, got '--redo=a b'; write --redo alone, or leave it "
+            "out (see ffade feedback --help)",
+        ),
+    ],
+)
+def test_a_flag_given_a_value_is_told_it_takes_none(capsys, args: list[str], line: str) -> None:
+    """argparse said "argument --no-examples: ignored explicit argument '1'": as if the value
+    were dropped and the command ran, where it was refused, and with no fix named."""
+    with pytest.raises(SystemExit) as stopped:
+        main(args)
+    assert stopped.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == f"ffade: error: {line}\n"

@@ -99,12 +99,17 @@ CONFIG_PREFIX = re.compile(r"(?<![-\w.])model\.init_args\.")
 """``model.init_args.`` before a key, not in a shell option (``--model.init_args.X``)."""
 
 
+NULL_OPTION = re.compile(r"--model\.init_args\.(\w+) null\b")
+"""A command line's ``--model.init_args.KEY null``, which a Python caller types ``KEY=None``."""
+
+
 def as_keywords(line: str) -> str:
     """A config check's line with its keys as a Python caller types them: ``budget must be at
     least 1, got 0``, not ``model.init_args.budget ...`` (a key ``ffade.discover(budget=0)``
     never typed; the command keeps the config key). A task key stays ``task.KEY``, as the
-    task section's own checks name it."""
-    return CONFIG_PREFIX.sub("", line)
+    task section's own checks name it. A null the command line is told to type
+    (``--model.init_args.learning_starts null``) is the keyword's None: ``learning_starts=None``."""
+    return CONFIG_PREFIX.sub("", NULL_OPTION.sub(r"\1=None", line))
 
 
 def integers(**values: Any) -> list[int | None]:

@@ -15,6 +15,9 @@ from typing import Any
 from ffade.errors import FfadeError, require_above, require_at_least, require_within
 from ffade.task import TASK_MODES
 
+DEFAULT_LEARNING_STARTS = 64
+"""Without ``learning_starts``: 64 transitions, or half the budget when that is fewer."""
+
 
 def check_explorer_arguments(args: Mapping[str, Any]) -> None:
     """The arguments every explorer shares (:class:`~ffade.explore.base.Explorer`)."""
@@ -88,10 +91,14 @@ def check_dqn_arguments(args: Mapping[str, Any]) -> None:
     require_at_least(0, whole=True, learning_starts=args["learning_starts"])
     require_within(0, 1, start_e=args["start_e"], end_e=args["end_e"])
     if args["learning_starts"] >= args["budget"]:
+        # a config's own value refused a smaller --model.init_args.budget: say what to type
+        default = min(DEFAULT_LEARNING_STARTS, args["budget"] // 2)
         raise FfadeError(
             f"model.init_args.learning_starts ({args['learning_starts']}) must be below the "
-            f"budget ({args['budget']}), or the agent never makes a gradient update; lower it, "
-            "or leave it out (default: 64, or half the budget when that is fewer)"
+            f"budget ({args['budget']}), or the agent never makes a gradient update; give "
+            f"--model.init_args.learning_starts null for the default ({default} here: "
+            f"{DEFAULT_LEARNING_STARTS}, or half the budget when that is fewer), or a number "
+            f"below {args['budget']}"
         )
     start_e, end_e = args["start_e"], args["end_e"]
     if not 0 <= end_e <= start_e <= 1:

@@ -30,7 +30,7 @@ from typing_extensions import override
 
 from ffade.errors import require_at_least
 from ffade.explore.adam import Adam
-from ffade.explore.arguments import check_dqn_arguments, dqn_notes
+from ffade.explore.arguments import DEFAULT_LEARNING_STARTS, check_dqn_arguments, dqn_notes
 from ffade.explore.base import MACROSCOPIC, MAX_POLICY_STATES, Explorer
 from ffade.explore.macroscopic_plan import INPUT_POOL as INPUT_POOL  # re-exported, as before
 from ffade.explore.macroscopic_plan import MacroscopicPlan
@@ -44,8 +44,6 @@ from ffade.threads import one_thread
 
 DEFAULT_STEPS, MIN_DEFAULT_ENVS, MAX_DEFAULT_ENVS = 32, 16, 256
 """Without ``num_envs``, a run takes about 32 steps, of 16 to 256 episodes each."""
-DEFAULT_LEARNING_STARTS = 64
-"""Without ``learning_starts``: 64 transitions, or half the budget when that is fewer."""
 MIN_TARGET_ROWS = 16
 """From this many live transitions, the target network embeds only each one's chosen move."""
 MAX_GRAD_NORM = 10.0

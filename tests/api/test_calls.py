@@ -255,8 +255,12 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path, capsys) -> None:
     spec = synthetic_spec()
     with pytest.raises(ffade.FfadeError, match="unknown target 'nope'; known targets:"):
         ffade.discover(task=spec, target="nope", explorer="random", budget=10, save_dir=tmp_path)
-    with pytest.raises(ffade.FfadeError, match=r"learning_starts .* must be below the budget"):
+    with pytest.raises(
+        ffade.FfadeError, match=r"learning_starts .* must be below the budget"
+    ) as error:
         ffade.discover(task=spec, budget=10, learning_starts=20, save_dir=tmp_path)
+    assert "; give learning_starts=None for the default (5 here: " in str(error.value)
+    assert "--model" not in str(error.value)  # the command line's option, said as the keyword
     with pytest.raises(ffade.FfadeError, match=r"num_env.*allowed:") as error:
         ffade.discover(task=spec, explorer="random", budget=10, num_env=4, save_dir=tmp_path)
     assert "\n" not in str(error.value)

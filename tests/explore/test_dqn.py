@@ -139,6 +139,28 @@ def test_a_small_budget_learns_from_the_cli(tmp_path: Path, capsys) -> None:
     assert summary["evaluations"] == 40 and summary["gradient_updates"] > 0
 
 
+def test_a_configs_learning_starts_refusing_a_small_budget_says_what_to_type(
+    tmp_path: Path, capsys
+) -> None:
+    """A config's own ``learning_starts: 64`` refused ``--model.init_args.budget 40`` with "lower
+    it, or leave it out", where the command line cannot leave a config's key out. The line names
+    the option to type, and typed as it says, the run learns from the budget's default."""
+    config = write_config(tmp_path / "c.yaml", budget=200, learning_starts=64)
+    budget_40 = ["--model.init_args.budget", "40", "--model.init_args.num_envs", "null"]
+    assert main(["fit", "--config", str(config), *budget_40]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert err.startswith("ffade: error: model.init_args.learning_starts (64) must be below the ")
+    typed = err.split("give ")[1].split(" for the default")[0].split()
+    assert typed == ["--model.init_args.learning_starts", "null"], err
+    assert "(20 here: 64, or half the budget when that is fewer), or a number below 40" in err
+    assert main(["fit", "--config", str(config), *budget_40, *typed]) == 0, capsys.readouterr().err
+    (run,) = (tmp_path / "runs").glob("test/version_*")
+    assert (
+        json.loads((run / "summary.json").read_text())["hyperparameters"]["learning_starts"] == 20
+    )
+
+
 def test_an_epsilon_schedule_that_rises_is_one_line_naming_the_keys() -> None:
     with pytest.raises(FfadeError) as error:
         DQNExplorer(task=synthetic_spec(), start_e=0.01)  # below end_e's default 0.05
