@@ -43,9 +43,15 @@ class _PromptConcept(Concept):
 
 
 class _Words(_PromptConcept):
-    """Values are strings of words; the empty string is neutral."""
+    """Values are strings of words; the empty string is neutral.
+
+    Without ``values`` the grid is ``[""]``, which changes nothing (the run notes it); declared as
+    ``default_values`` so that ``ffade plugins`` lists it, where it said "none (a config gives
+    its values)" as if a config had to.
+    """
 
     neutral: ClassVar[Any] = ""
+    default_values: ClassVar[Sequence[Any]] = ("",)
 
     def __init__(self, values: Sequence[Any] | None, label: str | None) -> None:
         super().__init__(values, label)
@@ -89,7 +95,7 @@ class PromptSlot(_Words):
                 "like 'descriptor' (the {descriptor} of the prompts' templates)"
             )
         self.slot = slot
-        super().__init__([""] if values is None else values, label)
+        super().__init__(values, label)
 
     def check_inputs(self, inputs: Sequence[Any]) -> list[str]:
         """A prompt without this slot is refused naming the concept, when the task is built."""
@@ -127,7 +133,7 @@ class PromptWords(_Words):
                 f"{', '.join(POSITIONS)}"
             )
         self.position = position
-        super().__init__([""] if values is None else values, label)
+        super().__init__(values, label)
 
     def change(self, prompt: Prompt, value: str) -> Prompt:
         return prompt.with_words(value, self.position) if value else prompt

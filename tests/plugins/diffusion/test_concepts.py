@@ -156,3 +156,19 @@ def test_a_slot_no_concept_fills_is_one_warning_at_task_build() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         warn_unfilled_slots([Prompt("a {style} seven")], [style])  # every slot filled: silent
+
+
+@pytest.mark.parametrize("name, args", [("prompt_slot", {"slot": "style"}), ("prompt_words", {})])
+def test_ffade_plugins_lists_the_words_concepts_default_grid(
+    name: str, args: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without values prompt_slot and prompt_words search [""] (plugins/diffusion/README.md's
+    table), but `ffade plugins` said "default grid: none (a config gives its values: [...])", as
+    if a config had to give them."""
+    from ffade import registry
+    from ffade.plugin_listing import main as list_plugins
+
+    assert registry.create("concept", name, args).values == [""]
+    list_plugins(["concept"])
+    listed = capsys.readouterr().out.split(f"  {name}  (", 1)[1].splitlines()
+    assert listed[3] == "      default grid: '' (neutral '')"

@@ -299,8 +299,13 @@ def _refuse_decoder_only(
     model: str, source: str, local_files_only: bool, trust_remote_code: bool, exc: Exception
 ) -> None:
     """A decoder-only model (GPT-2, Llama) was transformers' "Unrecognized configuration class
-    ... for this kind of AutoModel" line: say what it is and what the target takes instead."""
+    ... for this kind of AutoModel" line: say what it is and what the target takes instead.
+
+    An encoder-only one (BERT, a text classifier's base) was called decoder-only too; a model
+    type with a masked-LM head is an encoder (decoder-only types have none), so it is named so.
+    """
     from transformers import AutoConfig
+    from transformers.models.auto.modeling_auto import MODEL_FOR_MASKED_LM_MAPPING_NAMES
 
     try:
         config = AutoConfig.from_pretrained(
@@ -311,8 +316,9 @@ def _refuse_decoder_only(
     if getattr(config, "is_encoder_decoder", False):
         return
     kind = getattr(config, "model_type", None) or type(config).__name__
+    shape = "an encoder-only" if kind in MODEL_FOR_MASKED_LM_MAPPING_NAMES else "a decoder-only"
     raise PluginError(
-        f"target 'seq2seq_summarizer': {model!r} is a decoder-only model ({kind}), which "
+        f"target 'seq2seq_summarizer': {model!r} is {shape} model ({kind}), which "
         "ffade_text does not run: summarization here takes an encoder-decoder model "
         "(AutoModelForSeq2SeqLM: BART, T5, Marian, Pegasus, ...)"
     ) from exc

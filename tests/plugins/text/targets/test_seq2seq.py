@@ -194,6 +194,22 @@ def test_a_decoder_only_model_is_refused_in_words(tiny_bart: Path, tmp_path: Pat
         registry.create("target", "hf_pipeline", {"task": "summarization", "model": str(folder)})
 
 
+def test_an_encoder_only_model_is_named_so() -> None:
+    """A BERT (the bundled tiny_sentiment, a text classifier's) was refused as "a decoder-only
+    model (bert)": it is an encoder without a decoder, and the line now says so, for
+    seq2seq_summarizer and hf_pipeline's summarization alike."""
+    from ffade_text.targets.pipeline import BUNDLED
+
+    folder = str(BUNDLED["tiny_sentiment"])
+    encoder_only = r"is an encoder-only model \(bert\), which ffade_text does not run: "
+    with pytest.raises(FfadeError, match="target 'seq2seq_summarizer': .*" + encoder_only):
+        Seq2SeqSummarizer(folder)
+    with pytest.raises(FfadeError, match="target 'hf_pipeline': .*" + encoder_only):
+        registry.create(
+            "target", "hf_pipeline", {"task": "summarization", "model": "tiny_sentiment"}
+        )
+
+
 def test_max_new_tokens_past_a_barts_positions_is_refused(tiny_bart: Path) -> None:
     """A summary longer than a BART's learned positions was an IndexError from the decoder's
     position embedding at the first evaluation; the target refuses it when built."""
