@@ -334,7 +334,8 @@ def test_a_checkpoint_whose_runs_log_is_lost_is_refused_before_a_run(
 ) -> None:
     """The resumed run starts with the evaluations its checkpoint counts, copied from the old
     log: with that log deleted, it went on silently and finished with a log of 4,960 lines
-    under a summary of 8,000 evaluations."""
+    under a summary of 8,000 evaluations. A log cut short is named, as a deleted one is: the
+    line said the checkpoint "holds 5 of the N evaluations it counts", which it does not."""
     config = write_config(tmp_path / "c.yaml", budget=200, learning_starts=8)
     assert main(["fit", "--config", str(config), "--trainer.max_steps", "4"]) == 0
     cut = tmp_path / "runs" / "test" / "version_0"
@@ -345,7 +346,7 @@ def test_a_checkpoint_whose_runs_log_is_lost_is_refused_before_a_run(
         said = f"counts {len(lines)} evaluations, but {log} is missing"
     else:
         log.write_text("".join(lines[:5]))
-        said = f"holds 5 of the {len(lines)} evaluations it counts"
+        said = f"counts {len(lines)} evaluations, but {log} holds 5"  # the log holds them
     capsys.readouterr()
     resume = ["fit", "--config", str(cut / "config.yaml"), "--ckpt_path", str(cut)]
     assert main([*resume, "--trainer.max_steps", "-1"]) == 2

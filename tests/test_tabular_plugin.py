@@ -199,9 +199,9 @@ def test_a_regressions_example_pictures_call_its_reference_a_reference(tmp_path:
     entries = json.loads((examples / "examples.json").read_text())
     with Image.open(examples / entries[0]["file"]) as png:
         described = png.text["Description"]
-    assert re.match(r"input \d+ \(reference \d+(\.\d{1,4})?\): predicted [\d.]+; ", described), (
-        described
-    )
+    assert re.match(
+        r"input \d+ \(reference \d+(\.\d{1,4})?\): predicted [\d.]+, reward [-\d.e+]+; ", described
+    ), described
     assert entries and {entry["reference_word"] for entry in entries} == {"reference"}
     old = {key: value for key, value in entries[0].items() if key != "reference_word"}
     assert caption(old).startswith(f"input {old['input_id']} (label {old['reference']}): ")

@@ -35,15 +35,22 @@ def caption(entry: dict[str, Any]) -> str:
     return f"input {entry['input_id']}{label}: {entry['output']}"
 
 
-def pair_label(entry: dict[str, Any], measure: TextMeasure, width: float) -> str:
-    """The caption over a pair, in two lines at most that stay inside its ``width`` px cell,
-    with the reward that ranks it: "worst" is the reward's order, which read as the target's
-    confidence on the digits quickstart ("predicted 8 (p=0.25)" between misses at p=0.76 and
-    p=0.75, all three near reward 11); the numbers make the order seen."""
+def ranked_caption(entry: dict[str, Any]) -> str:
+    """:func:`caption` with the reward that ranks the example: "worst" is the reward's order,
+    which read as the target's confidence on the digits quickstart ("predicted 8 (p=0.25)"
+    between misses at p=0.76 and p=0.75, all three near reward 11); the numbers make the order
+    seen. The words drawn over a pair and its PNG's ``Description`` both: the Description
+    lacked the reward the picture showed."""
     said, reward = caption(entry).rstrip(), entry.get("reward")
     if reward is not None:  # after what the target said, if it said anything
         said += f"{'' if said.endswith(':') else ','} reward {reward:.3g}"
-    return measure.wrap(said, LABEL_CHARACTERS, width - 2 * MARGIN, 8, 2)
+    return said
+
+
+def pair_label(entry: dict[str, Any], measure: TextMeasure, width: float) -> str:
+    """The caption over a pair (:func:`ranked_caption`), in two lines at most that stay inside
+    its ``width`` px cell."""
+    return measure.wrap(ranked_caption(entry), LABEL_CHARACTERS, width - 2 * MARGIN, 8, 2)
 
 
 def changes_title(

@@ -31,10 +31,10 @@ from ffade.explore.example_captions import (
     CUT_LABEL_CHARACTERS,
     GAP,
     MARGIN,
-    caption,
     changes_text,
     changes_title,
     pair_label,
+    ranked_caption,
     short_value,
 )
 from ffade.figure_text import TextMeasure, fonts
@@ -218,7 +218,7 @@ def _save_pair_png(
     the PNG's ``Description``."""
     with fonts():
         pixels = _drawn(_pair_figure(original, changed, entry, measure))
-    described = f"{caption(entry).strip()}; changed: {changes_text(entry)}"
+    described = f"{ranked_caption(entry)}; changed: {changes_text(entry)}"
     with atomic_path(path) as tmp:
         imsave(tmp, pixels, format="png", metadata={"Description": described})
 

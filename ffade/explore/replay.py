@@ -110,7 +110,7 @@ def check_checkpointed_log(ckpt_path: Path, checkpoint: dict[str, Any]) -> None:
             found = sum(1 for _ in zip(range(counted), lines, strict=False))
         if found >= counted:
             return
-        said = f"holds {found} of the {counted} evaluations it counts"
+        said = f"counts {counted} evaluations, but {shell_path(log)} holds {found}"
     else:
         said = f"counts {counted} evaluations, but {shell_path(log)} is missing"
     raise FfadeError(

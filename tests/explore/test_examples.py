@@ -71,7 +71,9 @@ def test_each_example_png_shows_the_original_left_and_the_changed_input_right(
 def test_each_example_png_is_captioned_as_the_grid_is(tmp_path: Path) -> None:
     """A failure_NN.png was two bare pictures: which input, what changed and what the model said
     were only in examples.json. Now the grid's caption is drawn above the pair, and kept as the
-    PNG's Description."""
+    PNG's Description, the reward that ranks it included (the Description lacked it: a digits
+    quickstart's failure_13.png drew "predicted 4 (p=0.76), reward 11.8" over its pair while its
+    Description read "predicted 4 (p=0.76); changed: ...")."""
     evaluator = Evaluator(build_task(synthetic_spec()), batch_size=8)
     evaluator.task.target.render = _render
     evaluator.evaluate(np.array([0, 1]), np.array([[9, 9, 0], [9, 9, 0]]))
@@ -83,7 +85,8 @@ def test_each_example_png_is_captioned_as_the_grid_is(tmp_path: Path) -> None:
         changes = ", ".join(f"{k}={v:g}" for k, v in entry["changed"].items())
         assert changes
         with Image.open(tmp_path / "examples" / entry["file"]) as png:
-            assert png.text["Description"] == f"{label.strip()}; changed: {changes}"
+            ranked = f"{label.strip()} reward {entry['reward']:.3g}"  # synthetic says no output
+            assert png.text["Description"] == f"{ranked}; changed: {changes}"
             assert png.height > MIN_PAIR_HEIGHT + 30  # room for the caption's three lines
             header = np.asarray(png.convert("L"))[: png.height - MIN_PAIR_HEIGHT]
         assert (header < 128).sum() > 200  # the caption is drawn, not only stored
