@@ -71,12 +71,17 @@ def _only_unchanged(
         if len(unchanged) == 1
         else f"every {slices[:-1]} it prioritizes"
     )
-    discover = shell_path(config.discover)
     return (
         f"{config.feedback}: {which}, {ids}, is {UNCHANGED_SLICE}; the loop stops before "
         f"fine-tuning (its discovery is kept in {shell_path(first)}); to search what the concepts "
-        f"break, set model.init_args.task.only_passing_inputs: true in {discover}"
+        f"break, {_search_passing(config)}"
     )
+
+
+def _search_passing(config: LoopConfig) -> str:
+    """How the loop searches only the inputs its target gets right unchanged: in its discover
+    config (the loop has no option of its own for it)."""
+    return f"set model.init_args.task.only_passing_inputs: true in {shell_path(config.discover)}"
 
 
 def _nothing_to_review(config: LoopConfig, first: Path) -> str:
@@ -89,5 +94,6 @@ def _nothing_to_review(config: LoopConfig, first: Path) -> str:
         config.slices,
         LOOP_SLICES_HINT,
         settings=settings,
+        passing=_search_passing(config),
     )
     return f"{first}: nothing to review: {why}; the fine-tune has nothing to fix"

@@ -1783,6 +1783,34 @@ def test_a_loop_whose_only_slice_is_the_inputs_unchanged_stops_before_fine_tunin
     assert not (loop_dir / "mitigate").exists()
 
 
+def test_a_loop_on_rules_whose_only_region_is_the_inputs_unchanged_says_so(
+    tmp_path: Path, capsys
+) -> None:
+    """With the default `slices: rules`, the same run backs no rule, and the loop said `set
+    slices: regions in the loop config`, which led to the stop above: advice to a dead end. It
+    says now that the one region is the neutral state alone, and how to search what the concepts
+    break, in the discover config, exit 2."""
+    corner = [-0.2, -0.06]  # off the grid: its inputs fail at the neutral state alone
+    target = {"name": "synthetic", "args": {"regions": [{0: corner, 1: corner, 2: corner}]}}
+    loop = stopping_loop(tmp_path, target)
+    config = yaml.safe_load(loop.read_text())
+    discover = yaml.safe_load(Path(config["discover"]).read_text())
+    discover["model"]["init_args"]["task"]["mode"] = "microscopic"
+    Path(config["discover"]).write_text(yaml.safe_dump(discover))
+    assert main(["loop", "--config", str(loop)]) == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    loop_dir = tmp_path / "loops" / "version_0"
+    assert last == (
+        f"ffade: error: {loop_dir / 'discover'}: nothing to review: no failure rule has enough "
+        "evidence to name, and its one failure region is the neutral state alone: its inputs fail "
+        "unchanged, so a fine-tune on it would train on unchanged inputs, which no concept change "
+        "explains; to search what the concepts break, set model.init_args.task."
+        f"only_passing_inputs: true in {config['discover']}; the fine-tune has nothing to fix"
+    )
+    assert "slices: regions" not in last
+    assert not (loop_dir / "mitigate").exists()
+
+
 def test_an_out_under_home_is_where_the_stages_write(tmp_path: Path, monkeypatch) -> None:
     """`out: ~/loops` made a folder named "~" in the current directory, while each stage's
     logger wrote under the home directory: the loop found "no summary.json" and stopped."""

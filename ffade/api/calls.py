@@ -15,6 +15,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from ffade.api.applied import check_applied
 from ffade.api.feedback_files import (
     FeedbackFiles,
     check_same_priorities,
@@ -293,7 +294,7 @@ def mitigate(
             change a person's answers without ``redo=True`` too); KeyboardInterrupt: Ctrl-C.
     """
     from ffade.evaluation_log import one_read_per_log
-    from ffade.feedback.from_file import feedback_from_file, nothing_to_review
+    from ffade.feedback.from_file import feedback_from_file
     from ffade.feedback.priorities import FEEDBACK_FILE
 
     run = Run.of(run)
@@ -327,6 +328,7 @@ def mitigate(
     runs_before = entries(runs)
     as_it_was = FeedbackFiles.of(run.dir) if apply else None
     if apply:
+        apply_given = priorities is not None
         hint = "pass redo=True to replace {them}, or priorities=None to fix what it holds"
         try:
             with one_read_per_log():  # the slices and the pictures' worst failures: one read
@@ -340,22 +342,13 @@ def mitigate(
                     slices,
                     redo,
                     hint,
-                    given=priorities is not None,  # no note on a default the caller never typed
+                    given=apply_given,  # no note on a default the caller never typed
                 )
-                if not applied.regions:  # no slice found: why, not the fine-tuner's "no rule has
-                    as_it_was.restore()  # priority high" (and feedback.yaml as it was)
-                    settings = f"threshold {threshold:g} and min_evaluations {min_evaluations}"
-                    why = nothing_to_review(
-                        run.dir, threshold, min_evaluations, slices, settings=settings
-                    )
-                    raise FfadeError(f"{run.dir}: nothing to review: {why}")
-                if not applied.prioritized:  # not the fine-tuner's "RUN/feedback.yaml: ...", a
-                    as_it_was.restore()  # file put back as it was, "with `ffade feedback`"
-                    raise FfadeError(
-                        f"priorities: no {slices[:-1]} has priority high, medium or low; nothing "
-                        "to fix "
-                        "(give one a priority: {'regions': [{'rank': 1, 'priority': 'high'}]})"
-                    )
+                try:
+                    check_applied(applied, run.dir, threshold, min_evaluations, given=apply_given)
+                except FfadeError:  # feedback.yaml put back as it was
+                    as_it_was.restore()
+                    raise
         except FfadeError as error:  # said as the argument a Python caller types
             raise FfadeError(str(error).replace("--slices regions", "slices='regions'")) from None
     try:

@@ -38,9 +38,9 @@ from ffade.feedback.priorities import (
     load_regions,
 )
 from ffade.feedback.review import review
+from ffade.feedback.saved_line import saved_line, saved_where
 from ffade.feedback.terminal import AnswerInput, say
 from ffade.feedback.unchanged import unchanged_answers, unchanged_note
-from ffade.fix_command import fix_command
 from ffade.option_types import whole_number_from_0, whole_number_from_1
 from ffade.records import check_run_dir, read_summary
 from ffade.shell_words import shell_path
@@ -165,7 +165,7 @@ def _main(argv: list[str]) -> int:
             return 0
         for entry in unchanged_answers(feedback, run_dir):  # as the interactive review notes it
             print_line(unchanged_note(entry, feedback.slices))
-        print(_saved(feedback, out, run_dir, summary, len(feedback.regions)))
+        print(saved_line(feedback, out, run_dir, summary, len(feedback.regions)))
         return 0
 
     landscape, regions = load_regions(run_dir, args.threshold, args.min_evaluations, args.slices)
@@ -185,7 +185,7 @@ def _main(argv: list[str]) -> int:
         _save(feedback, out, run_dir, file)
         # answers kept from an earlier session are about slices not found now: said apart
         saved = (
-            _saved(feedback, out, run_dir, summary, 0, set())
+            saved_line(feedback, out, run_dir, summary, 0, set())
             if feedback.regions
             else f"saved {shell_path(out)}, with no priorities (a fine-tuner has nothing to fix)"
         )
@@ -294,7 +294,7 @@ def _ask(
     _save(feedback, out, run_dir, file)
     if not complete:
         print(_stopped(out, True))
-    print(_saved(feedback, out, run_dir, summary, len(regions), {r.id for r in regions}))
+    print(saved_line(feedback, out, run_dir, summary, len(regions), {r.id for r in regions}))
     return 0
 
 
@@ -327,7 +327,7 @@ def _interrupted(feedback: Feedback, out: Path, total: int, ids: set[str]) -> st
     line that `q` prints is not printed for a review interrupted."""
     counts = ", ".join(f"{n} {p}" for p, n in feedback.counts().items())
     return (
-        f"stopped; {_saved_where(feedback, out, total, ids)} ({counts}). Run the same command "
+        f"stopped; {saved_where(feedback, out, total, ids)} ({counts}). Run the same command "
         "again to continue."
     )
 
@@ -340,53 +340,6 @@ def _warn(run_dir: Path, summary: dict[str, Any]) -> None:
     read and ranked (pictures take seconds) was said to be finished with a log cut short
     ("summary.json says 6000 evaluations but ... holds 4488"), not to be still running."""
     say_run_state(run_dir, summary, log_problems(run_dir, summary, "feedback counts the log's"))
-
-
-def _saved(
-    feedback: Feedback,
-    out: Path,
-    run_dir: Path,
-    summary: dict[str, Any],
-    total: int,
-    ids: set[str] | None = None,
-) -> str:
-    """The closing line: what was saved, and the command that fixes it.
-
-    The run is named as the user typed it (``run_dir``), as the saved file is and as ``ffade
-    fit``'s and ``ffade report``'s ``next:`` lines name theirs: the feedback file's own ``run``
-    is absolute (a fine-tuner finds it from anywhere), which put a long ``/home/...`` path where
-    docs/mitigation.md shows ``RUN``.
-
-    A fine-tuner reads ``RUN/feedback.yaml`` unless told otherwise, so answers saved elsewhere
-    (``--out``) need ``--model.init_args.feedback`` in that command, or it would not find them.
-    ``summary``: the run's summary.json, whose ``output_kind`` names the fine-tuner
-    (:mod:`ffade.fix_command`).
-
-    ``ids``: the slices asked about; a continued file's answers about others (an id edited by
-    hand, a file from another ffade version) are kept, and said apart ("3 of 2 rules" was said).
-    """
-    parts = ", ".join(f"{n} {p}" for p, n in feedback.counts().items())
-    saved = _saved_where(feedback, out, total, ids)
-    if not feedback.prioritized:  # all skip: a fine-tuner refuses the file, so name no command
-        return (
-            f"{saved} ({parts}); nothing to fix: no {feedback.slices.removesuffix('s')} has "
-            "priority high, medium or low"
-        )
-    own = out.resolve() == (Path(feedback.run) / FEEDBACK_FILE).resolve()
-    return f"{saved} ({parts}); {fix_command(run_dir, summary, None if own else out)}"
-
-
-def _saved_where(feedback: Feedback, out: Path, total: int, ids: set[str] | None) -> str:
-    """``saved priorities for 2 of 3 rules to RUN/feedback.yaml``: the answers ``feedback``
-    holds about the ``ids`` asked about of the ``total`` found, those about other slices said
-    apart, and the file, quoted as the fix command is."""
-    others = [r.id for r in feedback.regions if ids is not None and r.id not in ids]
-    answered = len(feedback.regions) - len(others)
-    saved = f"saved priorities for {answered} of {total} {feedback.slices}"
-    if others:
-        noun = feedback.slices.removesuffix("s") + ("s" if len(others) > 1 else "")
-        saved += f" and {len(others)} other {noun} the file held ({', '.join(others)})"
-    return f"{saved} to {shell_path(out)}"
 
 
 def _asking(shown: int, found: int) -> str:

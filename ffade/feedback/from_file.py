@@ -45,6 +45,7 @@ from ffade.feedback.priorities_file import (
 from ffade.log_bars import bar_for
 from ffade.summarize.landscape import Landscape
 from ffade.summarize.regions import Region
+from ffade.summarize.start_failures import UNCHANGED_SLICE
 
 REDO_HINT = "add --redo to replace {them}, or --out FILE to save these elsewhere"
 """How ``ffade feedback --from`` replaces answers saved earlier; see :func:`feedback_from_file`.
@@ -57,6 +58,11 @@ already had, so the way out it offered read as the one that had just been refuse
 
 SLICES_HINT = "give --slices regions"
 
+PASSING_HINT = "run the discovery again with --model.init_args.task.only_passing_inputs true"
+"""How to search what the concepts break where the one failure region is the neutral state:
+leave out the inputs that fail unchanged (``ffade loop`` and ``ffade.mitigate`` say it in their
+own words)."""
+
 
 def regions_instead(
     run_dir: str | Path,
@@ -64,13 +70,24 @@ def regions_instead(
     min_evaluations: int,
     how: str = SLICES_HINT,
     to: str = "prioritize",
+    passing: str | None = None,
 ) -> str | None:
     """When a run has no failure rule but has failure regions, how to prioritize those (``how``:
     the option that does it, ``ffade loop``'s differs; ``to``: what it does, ``ffade export``
-    exports them)."""
+    exports them).
+
+    Where ``passing`` is given (how to leave out the inputs that fail unchanged) and the only
+    region is the neutral state alone, that is said instead: prioritized, it stopped the loop
+    (and is noted by ``ffade feedback --from``) as a fine-tune on unchanged inputs, so "set
+    slices: regions" led to a dead end."""
     landscape, found = load_regions(run_dir, threshold, min_evaluations, "regions")
     if not found:
         return None
+    if passing is not None and all(region.unchanged(landscape.neutral) for region in found):
+        return (
+            f"no failure rule has enough evidence to name, and its one failure region is "
+            f"{UNCHANGED_SLICE}; to search what the concepts break, {passing}"
+        )
     regions = f"{len(found)} failure region{'s' if len(found) > 1 else ''}"
     if threshold >= 1:
         why = "at a threshold of 1 none can: a 95% CI's lower end never reaches 100%"
@@ -92,17 +109,19 @@ def nothing_to_review(
     how: str = SLICES_HINT,
     landscape: Landscape | None = None,
     settings: str = "the threshold and min evaluations above",
+    passing: str | None = PASSING_HINT,
 ) -> str:
     """Why a run has no slice to review: no failure at all, rules too little evidenced where
-    regions are (``how``: the option that shows them, as :func:`regions_instead`), or no state
-    failing by the threshold and minimum (``settings``: how to name them where they were not
-    printed above). ``landscape``: the run's, when already read."""
+    regions are (``how``: the option that shows them, as :func:`regions_instead`, or
+    ``passing`` where the one region is the neutral state alone), or no state failing by the
+    threshold and minimum (``settings``: how to name them where they were not printed above).
+    ``landscape``: the run's, when already read."""
     if landscape is None:
         landscape = load_regions(run_dir, threshold, min_evaluations, slices)[0]
     if not landscape.visited_failures.sum():
         return "no failure was found"
     if slices == "rules":
-        hint = regions_instead(run_dir, threshold, min_evaluations, how)
+        hint = regions_instead(run_dir, threshold, min_evaluations, how, passing=passing)
         if hint:
             return hint
     return f"no concept state fails by {settings}"

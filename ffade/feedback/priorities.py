@@ -220,10 +220,16 @@ def read_feedback(path: str | Path, run_dir: str | Path | None = None) -> Feedba
     path = Path(path)
     # a hand edit gone wrong: `ffade export` or a fine-tuner cannot answer again itself
     run = shell_path(run_dir) if run_dir is not None else "RUN_DIR"
+    # the command that writes this very file, for the run it is read for, as a fine-tuner knows it
+    out = (
+        ""
+        if run_dir is None or path == Path(run_dir) / FEEDBACK_FILE
+        else f" --out {shell_path(path)}"
+    )
     data = read_yaml(
         path,
-        f"feedback file {shell_path(path)} not found; make one with `ffade feedback RUN_DIR` "
-        "(interactive) or `ffade feedback RUN_DIR --from priorities.yaml`",
+        f"feedback file {shell_path(path)} not found; make one with `ffade feedback {run}{out}` "
+        f"(interactive) or `ffade feedback {run}{out} --from priorities.yaml`",
         unique_keys=True,
         mend=f"; mend it, or move it away and answer again with `ffade feedback {run}`",
     )

@@ -6,7 +6,8 @@ explains (:data:`~ffade.summarize.start_failures.UNCHANGED_SLICE`). ``ffade repo
 there is nothing to rank and interactive feedback notes it beside its question; a priorities
 file (``ffade feedback --from``, ``ffade loop``'s stage 2) gave it priority high in silence,
 so the loop went on to fine-tune on unchanged inputs. These functions find such answers in
-saved feedback, from the run's summary.json alone (no log read again), and say them.
+saved feedback, from the run's summary.json alone (no log read again), and say them; a
+fine-tune (``ffade fit``) says them too, before it trains on them as the feedback asks.
 """
 
 from __future__ import annotations
@@ -36,7 +37,13 @@ def unchanged_answers(feedback: Feedback, run_dir: str | Path) -> list[RegionFee
 def unchanged_note(entry: RegionFeedback, slices: str) -> str:
     """The note for one such answer: where it came from, what it prioritized, and why that
     fixes nothing (``slices``: ``rules`` or ``regions``, what the answer is about)."""
+    return "ffade: note: " + unchanged_text(entry, slices, entry.source)
+
+
+def unchanged_text(entry: RegionFeedback, slices: str, where: str) -> str:
+    """What :func:`unchanged_note` says, the answer said to come from ``where`` (a fine-tune
+    names the feedback.yaml it reads, whose answer's ``source`` may be a file of another time)."""
     return (
-        f"ffade: note: {entry.source} gives {slices[:-1]} {entry.id} priority {entry.priority}, "
-        f"but it is {UNCHANGED_SLICE}"
+        f"{where} gives {slices[:-1]} {entry.id} priority {entry.priority}, but it is "
+        f"{UNCHANGED_SLICE}"
     )

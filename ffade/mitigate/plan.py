@@ -32,6 +32,7 @@ from ffade.feedback.priorities import (
     RegionFeedback,
     read_feedback,
 )
+from ffade.feedback.unchanged import unchanged_answers, unchanged_text
 from ffade.mitigate.claimed import ClaimedStates
 from ffade.plugin_api import TrainableTarget
 from ffade.plugin_data import read_as
@@ -55,7 +56,8 @@ class MitigationPlan:
         state_regions: whether each targeted state is a member of each region (m, regions).
         notes: what the fine-tune says of the run before it trains: that it did not finish
             (summary.json status ``running``, ``interrupted``...), as ``ffade report``,
-            ``feedback`` and ``export`` say it, since its failures are those found so far.
+            ``feedback`` and ``export`` say it, since its failures are those found so far; and
+            that a prioritized slice is the neutral state alone (inputs that fail unchanged).
         inputs_digest: summary.json's digest of the inputs the run searched (None: a run from
             before it was recorded), checked against the dataset as the fine-tune builds it.
     """
@@ -177,6 +179,12 @@ def make_plan(
             "(give one a priority with `ffade feedback`)"
         )
     states, weights, members = _targeted_states(regions, weights_by_priority)
+    notes = [note] if (note := unfinished_note(run_dir, summary.get("status"))) else []
+    notes += [  # the person's answer is followed, but not in silence
+        unchanged_text(entry, answers.slices, shell_path(feedback_path))
+        for entry in unchanged_answers(answers, run_dir)
+        if weights_by_priority[entry.priority] > 0
+    ]
     return MitigationPlan(
         run_dir=run_dir,
         feedback_path=feedback_path,
@@ -186,7 +194,7 @@ def make_plan(
         states=states,
         weights=weights,
         state_regions=members,
-        notes=[note] if (note := unfinished_note(run_dir, summary.get("status"))) else [],
+        notes=notes,
         inputs_digest=summary.get("inputs_digest"),
     )
 

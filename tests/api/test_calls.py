@@ -691,8 +691,17 @@ def test_mitigate_takes_slices_for_a_run_without_rules(tmp_path: Path, capsys) -
     ):
         ffade.mitigate(run, slices="region", save_dir=tmp_path)
     small = {"max_finetune_inputs": 32, "guard_pairs": 64, "batch_size": 16}
+    capsys.readouterr()
     fixed = ffade.mitigate(run, slices="regions", max_epochs=1, save_dir=tmp_path, **small)
-    assert [r["id"] for r in fixed.mitigation["regions"]] == [run.report_data()["regions"][0]["id"]]
+    region = run.report_data()["regions"][0]
+    assert [r["id"] for r in fixed.mitigation["regions"]] == [region["id"]]
+    # no priorities, no feedback.yaml: what it fixes unasked is said (it was not)
+    notes = [line for line in capsys.readouterr().err.splitlines() if "ffade: note" in line]
+    assert notes == [
+        f"ffade: note: {run.dir} has no feedback.yaml, so this fixes its first failure region, "
+        f"{region['id']} ({region['conditions']}), at priority high; to choose what to fix, pass "
+        f"priorities, or answer `ffade feedback {run.dir}` first"
+    ]
     with pytest.raises(ffade.FfadeError) as error:  # not the fine-tuner's list of arguments
         ffade.mitigate(run, max_epoch=1, save_dir=tmp_path)
     said = "mitigate: unknown argument 'max_epoch' (did you mean 'max_epochs'?); allowed: run, "
@@ -715,6 +724,44 @@ def test_mitigate_takes_slices_for_a_run_without_rules(tmp_path: Path, capsys) -
     with pytest.raises(ffade.FfadeError, match="nothing to review"):  # `rank: 1` is not noted,
         ffade.mitigate(run, save_dir=tmp_path)  # a rank the caller never typed
     assert "note" not in capsys.readouterr().err
+
+
+UNCHANGED = (
+    "the neutral state alone: its inputs fail unchanged, so a fine-tune on it would train on "
+    "unchanged inputs, which no concept change explains"
+)
+SEARCH_PASSING = "to search what the concepts break, discover it again with 'only_passing_inputs'"
+
+
+def test_mitigate_refuses_to_fix_only_the_inputs_unchanged(tmp_path: Path) -> None:
+    """A run whose inputs fail only unchanged has one slice, the neutral state (`ffade loop`
+    stops before fine-tuning on it). ``ffade.mitigate(run, slices="regions")`` fixed it unasked,
+    a fine-tune on the inputs unchanged, and with rules said to give slices='regions', which led
+    there. Each is refused now, saying what the slice is, feedback.yaml left as it was."""
+    task = {"target": "digits_cnn", **ROTATED_DIGITS}
+    run = ffade.discover(task=task, explorer="grid", budget=24, save_dir=tmp_path)
+    log = run.dir / "evaluations.jsonl"
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    for record in records:  # rotation 0 is the neutral value: those inputs fail unchanged
+        record["failed"] = record["state"] == [1] and record["input_id"] < 6
+    log.write_text("".join(json.dumps(record) + "\n" for record in records))
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.mitigate(run, save_dir=tmp_path)
+    assert str(error.value) == (
+        f"{run.dir}: nothing to review: no failure rule has enough evidence to name, and its one "
+        f"failure region is {UNCHANGED}; {SEARCH_PASSING}: True in its task"
+    )
+    region = run.report_data()["regions"][0]["id"]
+    high = {"regions": [{"rank": 1, "priority": "high"}]}
+    for given, said in ((None, f"{run.dir}: the first failure"), (high, "priorities: the one")):
+        with pytest.raises(ffade.FfadeError) as error:
+            ffade.mitigate(run, given, slices="regions", max_epochs=1, save_dir=tmp_path)
+        assert str(error.value) == (
+            f"{said} region to fix, {region} (high), is {UNCHANGED}; nothing is fine-tuned; "
+            f"{SEARCH_PASSING}: True in its task"
+        )
+        assert not (run.dir / "feedback.yaml").exists()
+        assert not (tmp_path / "mitigate").exists()
 
 
 def test_numbers_paths_and_switches_of_the_wrong_type_are_refused_before_anything_runs(

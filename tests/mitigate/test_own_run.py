@@ -99,3 +99,50 @@ def test_a_bare_fine_tuner_command_trains_the_fine_tuners_own_epochs(
     assert mitigation["stop_reason"] == f"trainer.max_epochs {epochs} trained ({epochs} steps)"
     assert json.loads((fixed / "summary.json").read_text())["epochs"] == epochs
     assert yaml.safe_load((fixed / "config.yaml").read_text())["trainer"]["max_epochs"] == epochs
+
+
+def test_a_fine_tune_without_feedback_names_the_command_that_writes_it(
+    digits_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """With no feedback.yaml a fine-tuner fixes nothing unasked (no first rule at priority high):
+    it stops in one line, which named `ffade feedback RUN_DIR`, a placeholder, for the run the
+    command was given; and, for a `feedback` file elsewhere, a command that writes another file."""
+    monkeypatch.chdir(tmp_path)
+    own_run(digits_run, tmp_path)
+    fit = ["fit", "--model", "ffade.mitigate.ClassifierFineTuner"]
+    run = "runs/mine/version_0"
+    for given, out in (([], ""), (["--model.init_args.feedback", "mine.yaml"], " --out mine.yaml")):
+        assert main([*fit, "--model.init_args.run", run, *given]) == 2
+        file = f"{run}/feedback.yaml" if not given else "mine.yaml"
+        assert capsys.readouterr().err.strip().splitlines()[-1] == (
+            f"ffade: error: feedback file {file} not found; make one with `ffade feedback "
+            f"{run}{out}` (interactive) or `ffade feedback {run}{out} --from priorities.yaml`"
+        )
+    assert not (tmp_path / "runs" / "ffade").exists()
+
+
+@pytest.mark.slow  # a small fine-tune, about 10 s of CPU
+def test_a_fine_tune_of_the_inputs_unchanged_says_so_before_it_trains(
+    digits_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """A feedback.yaml whose one prioritized slice is the neutral state alone (a person answered
+    high after the review said what it is) is fine-tuned as asked, but it trains on the inputs
+    unchanged, which no concept change explains: `ffade fit` says so on stderr (it said nothing)."""
+    monkeypatch.chdir(tmp_path)
+    run = own_run(digits_run, tmp_path)
+    feedback = yaml.safe_load((digits_run / "feedback.yaml").read_text())
+    concepts = json.loads((run / "summary.json").read_text())["concepts"]
+    entry = next(e for e in feedback["regions"] if e["priority"] == "high")
+    entry.pop("allowed", None)
+    entry |= {"states": [[c["neutral_index"] for c in concepts]], "num_states": 1}
+    feedback |= {"slices": "regions", "regions": [entry]}
+    (run / "feedback.yaml").write_text(yaml.safe_dump(feedback, sort_keys=False))
+    argv = ["fit", "--model", "ffade.mitigate.ClassifierFineTuner"]
+    argv += ["--model.init_args.run", "runs/mine/version_0", "--trainer.max_epochs", "1", *SMALL]
+    assert main(argv) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if "neutral state" in line]
+    assert notes == [
+        f"ffade: note: runs/mine/version_0/feedback.yaml gives region {entry['id']} priority "
+        "high, but it is the neutral state alone: its inputs fail unchanged, so a fine-tune on it "
+        "would train on unchanged inputs, which no concept change explains"
+    ]
