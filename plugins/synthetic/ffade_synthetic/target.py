@@ -43,7 +43,8 @@ class SyntheticTarget(Target):
     """Outputs a margin per input: negative inside a (fragility-inflated) planted box.
 
     Args:
-        regions: planted boxes, each {axis index: [low, high]}, or the name of a preset in
+        regions: planted boxes, each {axis index: [low, high]} (a side outside [0, 1] is kept:
+            it moves which states fail, or lets growth reach in), or the name of a preset in
             :data:`REGION_PRESETS` (``default``: :data:`DEFAULT_REGIONS`; ``islands``:
             :data:`ISLAND_REGIONS`, five small disjoint boxes over five axes).
         fragility_growth: how far (in axis units) boxes grow for the most fragile inputs; a

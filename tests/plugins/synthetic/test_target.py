@@ -176,3 +176,17 @@ def test_a_feature_dim_past_what_memory_holds_is_one_line_from_the_cli(tmp_path:
         "whole number from 1 to 100000000 (the dataset's most), got 9223372036854775807\n"
     )
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_box_side_outside_the_axis_is_kept_for_what_it_does() -> None:
+    """A doc audit asked whether [0.1, 1.9] should be refused, positions being in [0, 1]: a side
+    past an end changes which states fail, and a box wholly outside reaches in by growth (the
+    gate's tests plant one), so both are taken, as plugins/synthetic/README.md says."""
+    at_ends = batch([[1.0], [0.0]], torch.zeros(8))
+    edge = SyntheticTarget(regions=[{0: [0.8, 1.0]}], fragility_growth=0.0).predict(at_ends)
+    past = SyntheticTarget(regions=[{0: [0.8, 1.1]}], fragility_growth=0.0).predict(at_ends)
+    assert edge[0] == 0 and past[0] == pytest.approx(-0.1)  # position 1: on the edge, inside
+    outside = SyntheticTarget(regions=[{0: [-1.0, -0.06]}])
+    for sign, fails in ((1, True), (-1, False)):  # growth ~0.12 reaches position 0; ~0 does not
+        at_zero = batch([[0.0]], features_with_fragility(outside, sign))
+        assert bool(outside.predict(at_zero)[0] < 0) is fails

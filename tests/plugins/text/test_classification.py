@@ -148,6 +148,21 @@ def test_dataset_reads_whole_number_labels_and_names_its_own_fields(tmp_path: Pa
         TextClassificationDataset(str(path), label_field="sentiment", labels=["pos", "pos"])
 
 
+def test_numbered_classes_take_their_indices_in_number_order(tmp_path: Path) -> None:
+    """Twelve classes 0..11 sorted as text made index 2 the label '10' (0, 1, 10, 11, 2, ...),
+    not what a user or a model trained on 0..11 expects; names, or names mixed with numbers,
+    still sort as text."""
+    path = tmp_path / "d.csv"
+    path.write_text("text,label\n" + "".join(f"t{i},{i % 12}\n" for i in range(48)))
+    data = TextClassificationDataset(str(path), fractions=(1.0, 0.0, 0.0))
+    assert data.labels == [str(number) for number in range(12)]
+    assert ("t10", 10) in data.split("discovery")
+    path.write_text("text,label\na,-1\nb,2\nc,10\nd,02\n")
+    assert TextClassificationDataset(str(path)).labels == ["-1", "02", "2", "10"]
+    path.write_text("text,label\na,b10\nb,b2\nc,10\nd,2\n")
+    assert TextClassificationDataset(str(path)).labels == ["10", "2", "b10", "b2"]
+
+
 def test_dataset_takes_file_format_as_its_error_advises(tmp_path: Path) -> None:
     path = tmp_path / "reviews.txt"
     path.write_text("text,label\ngood,pos\nbad,neg\n")

@@ -85,7 +85,8 @@ class HumanRating(Reward):
 
     Args:
         scale: "bias_quality" (the paper's two questions) or "quality".
-        threshold: badness (2-10) from which an image fails; at 1 every rated one would.
+        threshold: badness (2-10) from which an image fails; at 1 every rated one would, at
+            11 none could.
         max_ratings: the most images a person is asked to rate in one run.
         directory: where pictures to rate are written and ``ratings.jsonl`` caches answers.
         ratings_file: ratings prepared beforehand (JSONL: ``key`` or ``prompt``, and answers).
@@ -111,11 +112,12 @@ class HumanRating(Reward):
                 f"reward 'human': scale {as_written(scale)} is not allowed; choose one of "
                 f"{', '.join(SCALES)}"
             )
-        # every rating's badness is at least 1: at 1 every rated image would fail
+        # badness runs 1 to 10: at 1 every rated image would fail, from 11 none could
         if not (whole(threshold) and 2 <= threshold <= 10):
             raise FfadeError(
-                "reward 'human': threshold must be a whole number from 2 to 10 (at 1 every "
-                f"rated image fails), got {as_written(threshold)}"
+                "reward 'human': threshold must be a whole number from 2 to 10 (badness runs 1 "
+                "to 10: at 1 every rated image would fail, at 11 none could), got "
+                f"{as_written(threshold)}"
             )
         if not (whole(max_ratings) and max_ratings >= 0):
             raise FfadeError(

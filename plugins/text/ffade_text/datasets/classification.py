@@ -6,7 +6,8 @@ classification rewards read; a classifier target maps its own label names onto t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from ffade.errors import FfadeError, as_written
@@ -15,6 +16,21 @@ from ffade_text.datasets.summaries import read_pairs
 
 BUNDLED_SENTIMENT = Path(__file__).resolve().parents[1] / "data" / "tiny_sentiment.jsonl"
 """800 templated reviews labelled negative or positive (see scripts/make_tiny_sentiment.py)."""
+
+WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+
+
+def default_label_order(found: Iterable[str]) -> list[str]:
+    """The label names found, sorted: by value when every one is a whole number.
+
+    Numbered classes sorted as text put 10 before 2, so class index 2 would be the label '10', not
+    the order a user (or a model trained elsewhere on 0..N, whose labels hf_pipeline reads in its
+    own order by default) expects. Names, or a mix of names and numbers, sort as text.
+    """
+    names = set(found)
+    if names and all(WHOLE_NUMBER.fullmatch(name) for name in names):
+        return sorted(names, key=lambda name: (int(name), name))  # '01' and '1' stay apart
+    return sorted(names)
 
 
 class TextClassificationDataset(Dataset):
@@ -25,7 +41,7 @@ class TextClassificationDataset(Dataset):
         text_field: the field holding the text.
         label_field: the field holding its label name.
         labels: every label name, in the order of the class indices the references use
-            (default: the names found, sorted).
+            (default: the names found, sorted; by value when every one is a whole number).
         fractions: shares of the pairs for discovery, fine-tuning and held-out.
         seed: fixes the split.
         file_format: "jsonl" or "csv" when the suffix does not say.
@@ -66,7 +82,7 @@ class TextClassificationDataset(Dataset):
                 f"dataset {self.config_name!r}: labels repeat a name; each must be unique, "
                 f"got {as_written(labels)}"
             )
-        self.labels = given if given is not None else sorted({y for _, y in pairs})
+        self.labels = given if given is not None else default_label_order(y for _, y in pairs)
         unknown = sorted({y for _, y in pairs} - set(self.labels))
         if unknown:
             raise FfadeError(

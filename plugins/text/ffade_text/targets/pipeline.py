@@ -126,9 +126,10 @@ class HFTextPipeline(Target):
                     device=device,
                     weights=weights,
                 )
-            except FfadeError as exc:  # name the target the config names, not the one inside
+            except FfadeError as exc:  # name the target and the model as the config names them
                 message = str(exc).replace("target 'seq2seq_summarizer'", f"target '{NAME}'")
-                raise PluginError(message) from exc
+                # a bundled name was said as the folder it stands for, which the user never typed
+                raise PluginError(message.replace(repr(source), repr(model))) from exc
             self.net, self.tokenizer = self.summarizer.model, self.summarizer.tokenizer
             self.model = self.net  # no preprocess: not trainable as hf_pipeline (docs/plugins.md)
             return

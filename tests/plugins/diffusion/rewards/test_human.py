@@ -227,7 +227,10 @@ def test_non_utf8_ratings_file_names_file_and_line(tmp_path: Path) -> None:
     )
 
 
-THRESHOLD_SAID = "threshold must be a whole number from 2 to 10 (at 1 every rated image fails), got"
+THRESHOLD_SAID = (  # said '(at 1 every rated image fails)' to threshold 11 too, where none could
+    "threshold must be a whole number from 2 to 10 (badness runs 1 to 10: at 1 every rated image "
+    "would fail, at 11 none could), got"
+)
 
 
 @pytest.mark.parametrize(

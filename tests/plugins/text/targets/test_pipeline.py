@@ -103,6 +103,18 @@ def test_a_missing_summarizer_names_hf_pipeline(tmp_path: Path) -> None:
     assert str(error.value).endswith("local_files_only: false downloads it at run time)")
 
 
+def test_a_bundled_classifier_as_a_summarizer_is_named_as_typed() -> None:
+    """model: tiny_sentiment for summarization was named by its folder,
+    '/.../ffade_text/models/tiny_sentiment', a path the user never typed."""
+    with pytest.raises(PluginError) as error:
+        HFTextPipeline("summarization", "tiny_sentiment")
+    assert str(error.value) == (
+        "target 'hf_pipeline': 'tiny_sentiment' is an encoder-only model (bert), which ffade_text "
+        "does not run: summarization here takes an encoder-decoder model "
+        "(AutoModelForSeq2SeqLM: BART, T5, Marian, Pegasus, ...)"
+    )
+
+
 def test_a_classifier_is_trainable_and_its_fix_loads_by_weights(
     sentiment: HFTextPipeline, tmp_path: Path
 ) -> None:
