@@ -1740,6 +1740,20 @@ def test_a_run_with_nothing_to_prioritize_stops_the_loop_at_feedback(
     assert not (loop_dir / "mitigate").exists()
 
 
+def unchanged_only_loop(tmp_path: Path) -> tuple[Path, dict]:
+    """A loop whose microscopic discovery fails only at the neutral state: a box off the grid
+    makes its inputs fail unchanged and nowhere else. Returns the loop config's path and
+    contents."""
+    corner = [-0.2, -0.06]  # off the grid: its inputs fail at the neutral state alone
+    target = {"name": "synthetic", "args": {"regions": [{0: corner, 1: corner, 2: corner}]}}
+    loop = stopping_loop(tmp_path, target)
+    config = yaml.safe_load(loop.read_text())
+    discover = yaml.safe_load(Path(config["discover"]).read_text())
+    discover["model"]["init_args"]["task"]["mode"] = "microscopic"
+    Path(config["discover"]).write_text(yaml.safe_dump(discover))
+    return loop, config
+
+
 def test_a_loop_whose_only_slice_is_the_inputs_unchanged_stops_before_fine_tuning(
     tmp_path: Path, capsys
 ) -> None:
@@ -1748,13 +1762,7 @@ def test_a_loop_whose_only_slice_is_the_inputs_unchanged_stops_before_fine_tunin
     silence and the loop went on to fine-tune on the inputs unchanged; it stops at its feedback
     stage now, in one line saying why, exit 2, its discovery kept. The discovery's stage line is
     followed by what it found, as `ffade fit` says it (it said only where it ran)."""
-    corner = [-0.2, -0.06]  # off the grid: its inputs fail at the neutral state alone
-    target = {"name": "synthetic", "args": {"regions": [{0: corner, 1: corner, 2: corner}]}}
-    loop = stopping_loop(tmp_path, target)
-    config = yaml.safe_load(loop.read_text())
-    discover = yaml.safe_load(Path(config["discover"]).read_text())
-    discover["model"]["init_args"]["task"]["mode"] = "microscopic"
-    Path(config["discover"]).write_text(yaml.safe_dump(discover))
+    loop, config = unchanged_only_loop(tmp_path)
     loop.write_text(yaml.safe_dump({**config, "slices": "regions"}))
     assert main(["loop", "--config", str(loop)]) == 2
     captured = capsys.readouterr()
@@ -1790,13 +1798,7 @@ def test_a_loop_on_rules_whose_only_region_is_the_inputs_unchanged_says_so(
     slices: regions in the loop config`, which led to the stop above: advice to a dead end. It
     says now that the one region is the neutral state alone, and how to search what the concepts
     break, in the discover config, exit 2."""
-    corner = [-0.2, -0.06]  # off the grid: its inputs fail at the neutral state alone
-    target = {"name": "synthetic", "args": {"regions": [{0: corner, 1: corner, 2: corner}]}}
-    loop = stopping_loop(tmp_path, target)
-    config = yaml.safe_load(loop.read_text())
-    discover = yaml.safe_load(Path(config["discover"]).read_text())
-    discover["model"]["init_args"]["task"]["mode"] = "microscopic"
-    Path(config["discover"]).write_text(yaml.safe_dump(discover))
+    loop, config = unchanged_only_loop(tmp_path)
     assert main(["loop", "--config", str(loop)]) == 2
     last = capsys.readouterr().err.strip().splitlines()[-1]
     loop_dir = tmp_path / "loops" / "version_0"
