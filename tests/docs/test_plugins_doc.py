@@ -378,7 +378,8 @@ def test_the_fine_tuner_for_a_new_output_kind_runs_as_shown(tmp_path: Path) -> N
     wrong_fix["model"] = {"class_path": "ffade.mitigate.ClassifierFineTuner", "init_args": run_it}
     (tmp_path / "wrong_fix.yaml").write_text(yaml.safe_dump(wrong_fix))
     wrong = typed("fit", "--config", "wrong_fix.yaml")
-    assert wrong.returncode == 2 and wrong.stderr.strip().startswith(
+    # its last line: the feedback's region is the neutral state, which a note says before it
+    assert wrong.returncode == 2 and wrong.stderr.strip().splitlines()[-1].startswith(
         "ffade: error: model.init_args.run: ClassifierFineTuner fixes targets that return a "
         "classifier's class scores, but the run 'runs/margin/version_0' searched target "
         "'ffade_points.margin:MarginLine', which returns output_kind 'margin': give "
